@@ -1,0 +1,61 @@
+#pragma once
+
+// JSON-line logging: one object a line on stderr,
+//   {"ts":"2026-11-21T06:30:00.123Z","level":"info","service":"auth","msg":"...","requestId":"...",...}
+// Thread-safe; each line is written with one write(2), so lines never interleave. Request and trace
+// ids set with a ScopedLogContext on the current thread are added to every line written there.
+// Never pass a password, token or key as a field.
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace salesos::log {
+
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+using Value = std::variant<std::string_view, int64_t, double, bool>;
+struct Field {
+  std::string_view key;
+  Value value;
+  Field(std::string_view k, std::string_view v) : key(k), value(v) {}
+  Field(std::string_view k, const std::string& v) : key(k), value(std::string_view(v)) {}
+  Field(std::string_view k, const char* v) : key(k), value(std::string_view(v)) {}
+  Field(std::string_view k, int v) : key(k), value(static_cast<int64_t>(v)) {}
+  Field(std::string_view k, int64_t v) : key(k), value(v) {}
+  Field(std::string_view k, uint64_t v) : key(k), value(static_cast<int64_t>(v)) {}
+  Field(std::string_view k, double v) : key(k), value(v) {}
+  Field(std::string_view k, bool v) : key(k), value(v) {}
+};
+using Fields = std::initializer_list<Field>;
+
+void Init(std::string service, Level level);
+// "debug" | "info" | "warn" | "error"; false when unknown.
+bool ParseLevel(std::string_view name, Level* out);
+bool Enabled(Level level);
+
+void Write(Level level, std::string_view msg, Fields fields = {});
+inline void Debug(std::string_view msg, Fields f = {}) { Write(Level::kDebug, msg, f); }
+inline void Info(std::string_view msg, Fields f = {}) { Write(Level::kInfo, msg, f); }
+inline void Warn(std::string_view msg, Fields f = {}) { Write(Level::kWarn, msg, f); }
+inline void Error(std::string_view msg, Fields f = {}) { Write(Level::kError, msg, f); }
+
+// Appends `s` to `out` as JSON string content (no quotes), escaping as RFC 8259 requires.
+void AppendJsonEscaped(std::string& out, std::string_view s);
+
+// Sets the request and trace id for log lines written on this thread until destroyed.
+class ScopedLogContext {
+ public:
+  ScopedLogContext(std::string request_id, std::string trace_id);
+  ~ScopedLogContext();
+  ScopedLogContext(const ScopedLogContext&) = delete;
+  ScopedLogContext& operator=(const ScopedLogContext&) = delete;
+
+ private:
+  std::string prev_request_id_;
+  std::string prev_trace_id_;
+};
+
+}  // namespace salesos::log

@@ -1,0 +1,172 @@
+#include "salesos/core/config.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace salesos {
+
+std::string Config::EnvName(std::string_view flag) {
+  std::string env = "SALESOS_";
+  for (char c : flag) {
+    env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return env;
+}
+
+void Config::Add(std::string flag, std::string default_value, std::string help, bool secret) {
+  if (!settings_.count(flag)) {
+    order_.push_back(flag);
+  }
+  settings_[flag] = Setting{default_value, default_value, std::move(help), secret};
+}
+
+Status Config::Parse(int argc, const char* const* argv) {
+  for (auto& [name, s] : settings_) {
+    if (const char* env = std::getenv(EnvName(name).c_str()); env != nullptr) {
+      s.value = env;
+      s.source = "env";
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      return {Code::kCancelled, Help()};
+    }
+    if (arg.substr(0, 2) != "--") {
+      return InvalidArgument("unexpected argument '" + std::string(arg) + "' (settings are --name=value)");
+    }
+    arg.remove_prefix(2);
+    std::string name, value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else {
+      name = arg;
+      if (i + 1 >= argc) {
+        return InvalidArgument("--" + name + " needs a value");
+      }
+      value = argv[++i];
+    }
+    auto it = settings_.find(name);
+    if (it == settings_.end()) {
+      return InvalidArgument("unknown setting --" + name + " (see --help)");
+    }
+    it->second.value = value;
+    it->second.source = "flag";
+  }
+  return OkStatus();
+}
+
+void Config::ParseOrExit(int argc, const char* const* argv) {
+  Status st = Parse(argc, argv);
+  if (st.code() == Code::kCancelled) {
+    std::cout << st.message();
+    std::exit(0);
+  }
+  if (!st.ok()) {
+    std::cerr << program_ << ": bad configuration: " << st.message() << "\n";
+    std::exit(2);
+  }
+}
+
+const std::string& Config::Get(std::string_view flag) const {
+  auto it = settings_.find(flag);
+  if (it == settings_.end()) {
+    std::cerr << program_ << ": internal error: setting --" << flag << " was never declared\n";
+    std::abort();
+  }
+  return it->second.value;
+}
+
+int64_t Config::GetInt(std::string_view flag) const {
+  const std::string& v = Get(flag);
+  int64_t out = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || ptr != v.data() + v.size()) {
+    std::cerr << program_ << ": bad configuration: --" << flag << " (" << EnvName(flag)
+              << ") must be a whole number, got '" << v << "'\n";
+    std::exit(2);
+  }
+  return out;
+}
+
+bool Config::GetBool(std::string_view flag) const {
+  const std::string& v = Get(flag);
+  if (v == "1" || v == "true" || v == "yes" || v == "on") {
+    return true;
+  }
+  if (v.empty() || v == "0" || v == "false" || v == "no" || v == "off") {
+    return false;
+  }
+  std::cerr << program_ << ": bad configuration: --" << flag << " (" << EnvName(flag)
+            << ") must be true or false, got '" << v << "'\n";
+  std::exit(2);
+}
+
+namespace {
+std::string Mask(const std::string& v) {
+  if (v.empty()) {
+    return "";
+  }
+  return "****";
+}
+// postgresql://user:password@host/db → postgresql://user:****@host/db
+std::string MaskUrlPassword(const std::string& v) {
+  auto scheme = v.find("://");
+  auto at = v.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) {
+    return v;
+  }
+  auto colon = v.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) {
+    return v;
+  }
+  return v.substr(0, colon + 1) + "****" + v.substr(at);
+}
+}  // namespace
+
+std::string Config::Describe() const {
+  std::string out;
+  for (const auto& name : order_) {
+    const Setting& s = settings_.at(name);
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += name + "=" + (s.secret ? Mask(s.value) : MaskUrlPassword(s.value));
+  }
+  return out;
+}
+
+std::string Config::Help() const {
+  std::string out = "usage: " + program_ + " [--setting=value ...]\n\nsettings (flag, environment, default):\n";
+  for (const auto& name : order_) {
+    const Setting& s = settings_.at(name);
+    out += "  --" + name + "  " + EnvName(name) + "  [" + (s.secret ? Mask(s.default_value) : s.default_value) +
+           "]\n      " + s.help + "\n";
+  }
+  return out;
+}
+
+Result<HostPort> ParseHostPort(std::string_view value, std::string_view setting) {
+  auto colon = value.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return InvalidArgument(std::string(setting) + " must be host:port, got '" + std::string(value) + "'");
+  }
+  HostPort hp;
+  hp.host = std::string(value.substr(0, colon));
+  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') {
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  }
+  auto port_str = value.substr(colon + 1);
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_str.data(), port_str.data() + port_str.size(), port);
+  if (ec != std::errc() || ptr != port_str.data() + port_str.size() || port > 65535) {
+    return InvalidArgument(std::string(setting) + " has a bad port in '" + std::string(value) + "'");
+  }
+  hp.port = static_cast<uint16_t>(port);
+  return hp;
+}
+
+}  // namespace salesos

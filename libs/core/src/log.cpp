@@ -1,0 +1,145 @@
+#include "salesos/core/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+
+#include "salesos/core/time.h"
+
+namespace salesos::log {
+namespace {
+
+std::string g_service = "salesos";
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+thread_local std::string t_request_id;
+thread_local std::string t_trace_id;
+
+const char* LevelName(Level l) {
+  switch (l) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+  }
+  return "info";
+}
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += ",\"";
+  AppendJsonEscaped(out, key);
+  out += "\":";
+}
+
+}  // namespace
+
+void Init(std::string service, Level level) {
+  g_service = std::move(service);
+  g_level = static_cast<int>(level);
+}
+
+bool ParseLevel(std::string_view name, Level* out) {
+  if (name == "debug") { *out = Level::kDebug; return true; }
+  if (name == "info") { *out = Level::kInfo; return true; }
+  if (name == "warn") { *out = Level::kWarn; return true; }
+  if (name == "error") { *out = Level::kError; return true; }
+  return false;
+}
+
+bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+
+void AppendJsonEscaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
+  }
+}
+
+void Write(Level level, std::string_view msg, Fields fields) {
+  if (!Enabled(level)) {
+    return;
+  }
+  std::string line;
+  line.reserve(256);
+  line += "{\"ts\":\"";
+  line += FormatRfc3339Millis(NowUnixMillis());
+  line += "\",\"level\":\"";
+  line += LevelName(level);
+  line += "\",\"service\":\"";
+  AppendJsonEscaped(line, g_service);
+  line += "\",\"msg\":\"";
+  AppendJsonEscaped(line, msg);
+  line += '"';
+  if (!t_request_id.empty()) {
+    line += ",\"requestId\":\"";
+    AppendJsonEscaped(line, t_request_id);
+    line += '"';
+  }
+  if (!t_trace_id.empty()) {
+    line += ",\"traceId\":\"";
+    AppendJsonEscaped(line, t_trace_id);
+    line += '"';
+  }
+  for (const Field& f : fields) {
+    AppendKey(line, f.key);
+    std::visit(
+        [&line](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string_view>) {
+            line += '"';
+            AppendJsonEscaped(line, v);
+            line += '"';
+          } else if constexpr (std::is_same_v<T, bool>) {
+            line += v ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, int64_t>) {
+            line += std::to_string(v);
+          } else {
+            char buf[32];
+            auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+            line.append(buf, ec == std::errc() ? p : buf);
+          }
+        },
+        f.value);
+  }
+  line += "}\n";
+  // One write per line: lines of concurrent threads never interleave.
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) {
+      break;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+ScopedLogContext::ScopedLogContext(std::string request_id, std::string trace_id)
+    : prev_request_id_(std::move(t_request_id)), prev_trace_id_(std::move(t_trace_id)) {
+  t_request_id = std::move(request_id);
+  t_trace_id = std::move(trace_id);
+}
+
+ScopedLogContext::~ScopedLogContext() {
+  t_request_id = std::move(prev_request_id_);
+  t_trace_id = std::move(prev_trace_id_);
+}
+
+}  // namespace salesos::log
