@@ -52,7 +52,10 @@ function(salesos_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE salesos_test_main ${ARG_DEPS})
+  # Labels go through as one list argument: escape the separators so they stay one property.
+  string(REPLACE ";" "\\;" labels "${ARG_LABELS}")
   catch_discover_tests(${name}
-    PROPERTIES LABELS "${ARG_LABELS}" SKIP_RETURN_CODE 4
+    TEST_PREFIX "${name}: "
+    PROPERTIES LABELS "${labels}" SKIP_RETURN_CODE 4
     ENVIRONMENT "SALESOS_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
 endfunction()

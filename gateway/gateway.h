@@ -1,0 +1,66 @@
+#pragma once
+
+// Gateway: turns one HTTP request into an answer. Hand-written routes (/healthz, /readyz) first,
+// then the routes built from the protos: bearer check (verified tokens cached), JSON → proto,
+// a unary call to the upstream with a deadline and the caller's metadata, proto → JSON or the
+// error body of DESIGN §4. Independent of the connection handling (http_session), thread-safe.
+
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "router.h"
+#include "salesos/redis/redis.h"
+#include "salesos/rpc/token_verifier.h"
+#include "salesos/rpc/work_pool.h"
+#include "upstreams.h"
+
+namespace salesos::gateway {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+using Respond = std::function<void(Response)>;
+
+struct GatewayOptions {
+  int upstream_timeout_ms = 10'000;
+  int readiness_timeout_ms = 1'000;
+  bool access_log = true;
+};
+
+class Gateway {
+ public:
+  Gateway(GatewayOptions options, Router router, Upstreams upstreams,
+          rpc::TokenVerifierPtr verifier, redis::ClientPtr redis);
+  ~Gateway();
+
+  // Answers `req` through `respond`, exactly once, possibly on another thread.
+  void Handle(Request&& req, const std::string& remote_ip, Respond respond);
+
+  // An error answer with the JSON body, X-Request-Id and the request's keep-alive.
+  static Response Error(unsigned version, bool keep_alive, const Status& status,
+                        const std::string& request_id);
+  // X-Request-Id of the client when it is sane (≤ 64 of [A-Za-z0-9._-]), else a new UUIDv7.
+  static std::string RequestIdFor(const Request& req);
+
+  const Router& router() const { return router_; }
+  // Requests received and not answered yet (for draining on shutdown).
+  int64_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  void Readiness(unsigned version, bool keep_alive, std::string request_id, Respond respond);
+  void Forward(const Match& match, Request&& req, std::string request_id, Respond respond);
+
+  GatewayOptions options_;
+  Router router_;
+  Upstreams upstreams_;
+  rpc::TokenVerifierPtr verifier_;
+  redis::ClientPtr redis_;
+  rpc::WorkPool blocking_;  // readiness probes, which block
+  std::atomic<int64_t> in_flight_{0};
+};
+
+}  // namespace salesos::gateway

@@ -1,0 +1,143 @@
+#include "http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "salesos/core/log.h"
+
+namespace salesos::gateway {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits)
+    : stream_(std::move(socket)), gateway_(gateway), limits_(limits) {
+  beast::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  remote_ip_ = ec ? "" : ep.address().to_string();
+  stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
+}
+
+void HttpSession::Run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpSession::DoRead() {
+  if (reading_ || closing_ || pending_.size() >= limits_.pipeline_limit) {
+    return;
+  }
+  reading_ = true;
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(limits_.max_header_bytes));
+  parser_->body_limit(limits_.max_body_bytes);
+  stream_.expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+}
+
+void HttpSession::RejectAndClose(const Status& status, unsigned http_status) {
+  // Answer after what is already pending, then close: the rest of the stream cannot be trusted.
+  Response res = Gateway::Error(11, false, status, Gateway::RequestIdFor(parser_->get()));
+  res.result(http_status);
+  auto slot = std::make_shared<Pending>();
+  pending_.push_back(slot);
+  closing_ = true;
+  Complete(slot, std::move(res));
+}
+
+void HttpSession::OnRead(beast::error_code ec, size_t) {
+  reading_ = false;
+  if (ec == http::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == beast::error::timeout ||
+      ec == net::error::operation_aborted) {
+    if (pending_.empty() && !writing_) {
+      Close();
+    } else {
+      closing_ = true;
+    }
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    RejectAndClose(Status(Code::kInvalidArgument, "request headers are larger than " +
+                                                      std::to_string(limits_.max_header_bytes) +
+                                                      " bytes"),
+                   431);
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    RejectAndClose(Status(Code::kInvalidArgument, "request body is larger than " +
+                                                      std::to_string(limits_.max_body_bytes) +
+                                                      " bytes"),
+                   413);
+    return;
+  }
+  if (ec) {
+    RejectAndClose(InvalidArgument("malformed HTTP request: " + ec.message()), 400);
+    return;
+  }
+
+  auto slot = std::make_shared<Pending>();
+  pending_.push_back(slot);
+  Request req = parser_->release();
+  if (!req.keep_alive()) {
+    closing_ = true;  // read nothing more; close once answered
+  }
+  std::weak_ptr<HttpSession> weak = weak_from_this();
+  auto executor = stream_.get_executor();
+  gateway_.Handle(std::move(req), remote_ip_, [weak, slot, executor](Response res) {
+    net::post(executor, [weak, slot, res = std::move(res)]() mutable {
+      if (auto self = weak.lock()) {
+        self->Complete(slot, std::move(res));
+      }
+    });
+  });
+  DoRead();
+}
+
+void HttpSession::Complete(const std::shared_ptr<Pending>& slot, Response&& res) {
+  slot->response = std::move(res);
+  WriteNext();
+}
+
+void HttpSession::WriteNext() {
+  if (writing_ || pending_.empty() || !pending_.front()->response) {
+    return;
+  }
+  writing_ = true;
+  in_flight_ = std::make_shared<Response>(std::move(*pending_.front()->response));
+  pending_.pop_front();
+  if (closing_ && pending_.empty()) {
+    in_flight_->keep_alive(false);
+  }
+  bool close = !in_flight_->keep_alive();
+  stream_.expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
+  http::async_write(stream_, *in_flight_,
+                    beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), close));
+}
+
+void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
+  writing_ = false;
+  in_flight_.reset();
+  if (ec || close) {
+    Close();
+    return;
+  }
+  if (!pending_.empty()) {
+    WriteNext();
+    return;
+  }
+  if (closing_) {
+    Close();
+    return;
+  }
+  DoRead();
+}
+
+void HttpSession::Close() {
+  closing_ = true;
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace salesos::gateway

@@ -1,0 +1,57 @@
+#pragma once
+
+// HttpSession: one HTTP/1.1 connection, as in Beast's advanced server. Keep-alive, pipelining up
+// to a cap (requests are read ahead while earlier answers are pending; answers are written in
+// request order), header and body limits answered with 431 and 413, and a timeout on every read
+// and write. All of a session's handlers run on its strand.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "gateway.h"
+
+namespace salesos::gateway {
+
+struct SessionLimits {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  int read_timeout_ms = 30'000;   // for a whole request once it has started, and for idle keep-alive
+  size_t pipeline_limit = 16;     // answers pending before reading stops
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits);
+  void Run();
+
+ private:
+  struct Pending {
+    std::optional<Response> response;
+  };
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, size_t bytes);
+  void Complete(const std::shared_ptr<Pending>& slot, Response&& res);
+  void WriteNext();
+  void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);
+  void Close();
+  void RejectAndClose(const Status& status, unsigned http_status);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  Gateway& gateway_;
+  SessionLimits limits_;
+  std::string remote_ip_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<std::shared_ptr<Pending>> pending_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::shared_ptr<Response> in_flight_;
+};
+
+}  // namespace salesos::gateway

@@ -1,0 +1,150 @@
+// salesos-gateway: the HTTP edge. Routes come from the protos of the six services.
+#include <boost/asio/io_context.hpp>
+
+#include <iostream>
+#include <thread>
+
+#include "gateway.h"
+#include "listener.h"
+#include "salesos/core/config.h"
+#include "salesos/core/log.h"
+#include "salesos/core/time.h"
+#include "salesos/rpc/client.h"
+#include "salesos/rpc/server.h"
+#include "salesos/rpc/signals.h"
+
+namespace {
+
+[[noreturn]] void Die(const std::string& line) {
+  std::cerr << "salesos-gateway: " << line << "\n";
+  salesos::log::Error("cannot start", {{"error", line}});
+  std::exit(2);
+}
+
+constexpr const char* kUpstreams[][2] = {
+    {"auth", "127.0.0.1:50051"},           {"campaign", "127.0.0.1:50052"},
+    {"conversation", "127.0.0.1:50053"},   {"webhook_ingest", "127.0.0.1:50054"},
+    {"ai_orchestration", "127.0.0.1:50055"}, {"analytics", "127.0.0.1:50056"},
+};
+
+std::string AddrFlag(const std::string& upstream) {
+  std::string flag = upstream + "-addr";
+  for (auto& c : flag) {
+    c = c == '_' ? '-' : c;
+  }
+  return flag;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace salesos;
+  namespace net = boost::asio;
+  rpc::BlockTerminationSignals();
+
+  Config config("salesos-gateway");
+  config.Add("http-addr", "127.0.0.1:8080", "HTTP listen address (host:port; port 0 picks one)");
+  config.Add("port-file", "", "write the bound host:port here once listening");
+  config.Add("redis-url", "redis://127.0.0.1:6390", "redis://host:port[/db] or unix:///path");
+  for (const auto& u : kUpstreams) {
+    config.Add(AddrFlag(u[0]), u[1], std::string(u[0]) + " service gRPC address");
+  }
+  config.Add("threads", "0", "I/O threads (0: one per core)");
+  config.Add("max-body-bytes", "1048576", "largest request body accepted (413 beyond)");
+  config.Add("max-header-bytes", "16384", "largest request head accepted (431 beyond)");
+  config.Add("read-timeout-ms", "30000", "time to read a request, and keep-alive idle time");
+  config.Add("pipeline-limit", "16", "pipelined requests pending per connection");
+  config.Add("upstream-timeout-ms", "10000", "deadline of each call to a service");
+  config.Add("drain-timeout-ms", "8000", "time in-flight requests get after SIGTERM");
+  config.Add("access-log", "true", "one log line per request");
+  config.Add("log-level", "info", "debug | info | warn | error");
+  config.ParseOrExit(argc, argv);
+
+  log::Level level;
+  if (!log::ParseLevel(config.Get("log-level"), &level)) {
+    Die("bad configuration: --log-level (SALESOS_LOG_LEVEL) must be debug, info, warn or error");
+  }
+  log::Init("gateway", level);
+  log::Info("starting", {{"config", config.Describe()}});
+
+  gateway::Router router;
+  gateway::Upstreams upstreams;
+  for (const auto& u : kUpstreams) {
+    Status st = router.AddUpstream(u[0]);
+    if (!st.ok()) {
+      Die("cannot build routes: " + st.message());
+    }
+    auto hp = ParseHostPort(config.Get(AddrFlag(u[0])), AddrFlag(u[0]));
+    if (!hp.ok()) {
+      Die("bad configuration: " + hp.status().message());
+    }
+    upstreams.Add(u[0], config.Get(AddrFlag(u[0])));
+  }
+  log::Info("routes built", {{"routes", static_cast<int64_t>(router.routes().size())}});
+
+  auto redis = redis::Connect(config.Get("redis-url"));
+  if (!redis.ok()) {
+    Die("bad configuration: --redis-url (SALESOS_REDIS_URL): " + redis.status().message());
+  }
+  auto verifier = std::make_shared<rpc::JwtTokenVerifier>(
+      rpc::AuthJwksSource(rpc::MakeChannel(config.Get("auth-addr"))));
+
+  gateway::GatewayOptions options;
+  options.upstream_timeout_ms = static_cast<int>(config.GetInt("upstream-timeout-ms"));
+  options.access_log = config.GetBool("access-log");
+  gateway::Gateway gw(options, std::move(router), std::move(upstreams), verifier, *redis);
+
+  gateway::SessionLimits limits;
+  limits.max_body_bytes = static_cast<size_t>(config.GetInt("max-body-bytes"));
+  limits.max_header_bytes = static_cast<size_t>(config.GetInt("max-header-bytes"));
+  limits.read_timeout_ms = static_cast<int>(config.GetInt("read-timeout-ms"));
+  limits.pipeline_limit = static_cast<size_t>(std::max<int64_t>(1, config.GetInt("pipeline-limit")));
+
+  auto hp = ParseHostPort(config.Get("http-addr"), "--http-addr (SALESOS_HTTP_ADDR)");
+  if (!hp.ok()) {
+    Die("bad configuration: " + hp.status().message());
+  }
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(hp->host, ec);
+  if (ec) {
+    Die("bad configuration: --http-addr (SALESOS_HTTP_ADDR): '" + hp->host +
+        "' is not an IP address");
+  }
+  int threads = static_cast<int>(config.GetInt("threads"));
+  if (threads <= 0) {
+    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  net::io_context ioc(threads);
+  auto listener = std::make_shared<gateway::Listener>(ioc, gw, limits);
+  Status st = listener->Listen({address, hp->port});
+  if (!st.ok()) {
+    Die("bad configuration: --http-addr (SALESOS_HTTP_ADDR): " + st.message());
+  }
+  std::string bound = hp->host + ":" + std::to_string(listener->port());
+  if (!config.Get("port-file").empty()) {
+    st = rpc::WriteFileAtomically(config.Get("port-file"), bound + "\n");
+    if (!st.ok()) {
+      Die("bad configuration: --port-file: " + st.message());
+    }
+  }
+  listener->Start();
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&ioc] { ioc.run(); });
+  }
+  log::Info("http listening", {{"addr", bound}, {"threads", threads}});
+
+  int sig = rpc::WaitForTermination();
+  log::Info("stopping", {{"signal", sig}});
+  listener->Stop();
+  int64_t deadline = MonotonicMillis() + config.GetInt("drain-timeout-ms");
+  while (gw.in_flight() > 0 && MonotonicMillis() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // bounded drain
+  }
+  ioc.stop();
+  for (auto& t : pool) {
+    t.join();
+  }
+  log::Info("stopped");
+  return 0;
+}

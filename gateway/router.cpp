@@ -1,0 +1,159 @@
+#include "router.h"
+
+#include "salesos/api/http.pb.h"
+
+namespace salesos::gateway {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) {
+      j = path.size();
+    }
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool IsVariable(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+}  // namespace
+
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
+  auto hex = [](char h) -> int {
+    if (h >= '0' && h <= '9') return h - '0';
+    if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+    if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+    return -1;
+  };
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) {
+        return false;  // truncated escape
+      }
+      int hi = hex(in[i + 1]);
+      int lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return false;
+      }
+      *out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      *out += ' ';
+    } else {
+      *out += c;
+    }
+  }
+  return true;
+}
+
+Status Router::AddUpstream(const std::string& upstream) {
+  std::string file_name = "salesos/" + upstream + "/v1/" + upstream + ".proto";
+  const auto* file =
+      google::protobuf::DescriptorPool::generated_pool()->FindFileByName(file_name);
+  if (file == nullptr) {
+    return InvalidArgument("no contract " + file_name + " is compiled into the gateway");
+  }
+  for (int s = 0; s < file->service_count(); ++s) {
+    const auto* service = file->service(s);
+    for (int m = 0; m < service->method_count(); ++m) {
+      const auto* method = service->method(m);
+      if (!method->options().HasExtension(api::http)) {
+        continue;  // internal rpc: not reachable over HTTP
+      }
+      const api::HttpRule& rule = method->options().GetExtension(api::http);
+      Route r;
+      switch (rule.pattern_case()) {
+        case api::HttpRule::kGet: r.http_method = "GET"; r.path_template = rule.get(); break;
+        case api::HttpRule::kPut: r.http_method = "PUT"; r.path_template = rule.put(); break;
+        case api::HttpRule::kPost: r.http_method = "POST"; r.path_template = rule.post(); break;
+        case api::HttpRule::kDelete: r.http_method = "DELETE"; r.path_template = rule.delete_(); break;
+        case api::HttpRule::kPatch: r.http_method = "PATCH"; r.path_template = rule.patch(); break;
+        default:
+          return InvalidArgument(method->full_name() + ": (salesos.api.http) has no method and path");
+      }
+      if (r.path_template.empty() || r.path_template.front() != '/') {
+        return InvalidArgument(method->full_name() + ": path must start with '/'");
+      }
+      if (!rule.body().empty() && rule.body() != "*") {
+        return InvalidArgument(method->full_name() + ": body must be \"*\" or empty");
+      }
+      r.segments = SplitPath(r.path_template);
+      for (const auto& seg : r.segments) {
+        if (IsVariable(seg)) {
+          std::string field = seg.substr(1, seg.size() - 2);
+          if (method->input_type()->FindFieldByName(field) == nullptr) {
+            return InvalidArgument(method->full_name() + ": path variable {" + field +
+                                   "} is not a field of " + method->input_type()->full_name());
+          }
+        }
+      }
+      r.body = rule.body();
+      r.allow_anonymous = rule.allow_anonymous();
+      r.upstream = upstream;
+      r.grpc_method = "/" + service->full_name() + "/" + method->name();
+      r.method = method;
+      for (const auto& other : routes_) {
+        if (other.http_method == r.http_method && other.segments == r.segments) {
+          return InvalidArgument("route " + r.http_method + " " + r.path_template + " of " +
+                                 method->full_name() + " is already served by " +
+                                 other.method->full_name());
+        }
+      }
+      routes_.push_back(std::move(r));
+    }
+  }
+  return OkStatus();
+}
+
+Match Router::Find(std::string_view http_method, std::string_view path) const {
+  Match result;
+  std::vector<std::string> segments = SplitPath(path);
+  for (const auto& route : routes_) {
+    if (route.segments.size() != segments.size()) {
+      continue;
+    }
+    PathParams params;
+    bool matched = true;
+    for (size_t i = 0; i < segments.size() && matched; ++i) {
+      const std::string& t = route.segments[i];
+      if (IsVariable(t)) {
+        std::string value;
+        if (!PercentDecode(segments[i], false, &value) || value.empty()) {
+          matched = false;
+        } else {
+          params.emplace_back(t.substr(1, t.size() - 2), std::move(value));
+        }
+      } else if (t != segments[i]) {
+        matched = false;
+      }
+    }
+    if (!matched) {
+      continue;
+    }
+    if (route.http_method != http_method) {
+      result.method_mismatch = true;
+      continue;
+    }
+    result.route = &route;
+    result.params = std::move(params);
+    result.method_mismatch = false;
+    return result;
+  }
+  return result;
+}
+
+}  // namespace salesos::gateway

@@ -1,0 +1,221 @@
+#include "transcoder.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <charconv>
+#include <cstdlib>
+
+#include "salesos/crypto/encoding.h"
+
+namespace salesos::gateway {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// protobuf's parse errors look like "user.emial: Cannot find field." or
+// "(email): invalid value 5 for type TYPE_STRING"; turn them into a message and a field.
+Status JsonError(std::string_view raw) {
+  std::string msg(raw);
+  auto colon = msg.find(": ");
+  constexpr std::string_view kUnknown = "Cannot find field.";
+  if (colon != std::string::npos && colon > 0) {
+    std::string path = msg.substr(0, colon);
+    std::string rest = msg.substr(colon + 2);
+    if (path.front() == '(' && path.back() == ')') {
+      path = path.substr(1, path.size() - 2);
+    }
+    bool looks_like_path = path.find_first_of(" \n\"") == std::string::npos;
+    if (looks_like_path && rest.rfind(kUnknown, 0) == 0) {
+      return FieldError(path, "unknown field");
+    }
+    if (looks_like_path) {
+      for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"TYPE_STRING", "string"},
+                              {"TYPE_BOOL", "boolean"}, {"TYPE_INT32", "integer"},
+                              {"TYPE_INT64", "integer"}, {"TYPE_UINT32", "integer"},
+                              {"TYPE_UINT64", "integer"}, {"TYPE_DOUBLE", "number"},
+                              {"TYPE_FLOAT", "number"}, {"TYPE_ENUM", "enum"},
+                              {"TYPE_MESSAGE", "object"}, {"TYPE_BYTES", "base64 bytes"}}) {
+        if (auto p = rest.find(from); p != std::string::npos) {
+          rest.replace(p, from.size(), to);
+        }
+      }
+      return FieldError(path, rest);
+    }
+  }
+  // A syntax error: keep the first line, without protobuf's excerpt of the input.
+  auto nl = msg.find('\n');
+  return InvalidArgument("malformed JSON body: " + msg.substr(0, nl));
+}
+
+const FieldDescriptor* FindQueryField(const google::protobuf::Descriptor* d, std::string_view name) {
+  std::string n(name);
+  if (const auto* f = d->FindFieldByName(n)) {
+    return f;
+  }
+  return d->FindFieldByCamelcaseName(n);
+}
+
+template <typename T>
+bool ParseNumber(std::string_view text, T* out) {
+  if constexpr (std::is_floating_point_v<T>) {
+    std::string s(text);
+    char* end = nullptr;
+    *out = static_cast<T>(std::strtod(s.c_str(), &end));
+    return !s.empty() && end == s.c_str() + s.size();
+  } else {
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+    return ec == std::errc() && p == text.data() + text.size();
+  }
+}
+
+}  // namespace
+
+Status SetFieldFromText(Message* msg, const FieldDescriptor* f, std::string_view text,
+                        std::string_view label) {
+  const auto* refl = msg->GetReflection();
+  bool rep = f->is_repeated();
+  std::string l(label);
+  auto bad = [&](std::string_view want) { return FieldError(l, "must be " + std::string(want)); };
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string v(text);
+      if (f->type() == FieldDescriptor::TYPE_BYTES) {
+        auto decoded = crypto::Base64Decode(text);
+        if (!decoded.ok()) {
+          return bad("base64");
+        }
+        v = *decoded;
+      }
+      rep ? refl->AddString(msg, f, v) : refl->SetString(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t v;
+      if (!ParseNumber(text, &v)) return bad("an integer");
+      rep ? refl->AddInt32(msg, f, v) : refl->SetInt32(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t v;
+      if (!ParseNumber(text, &v)) return bad("an integer");
+      rep ? refl->AddInt64(msg, f, v) : refl->SetInt64(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_UINT32: {
+      uint32_t v;
+      if (!ParseNumber(text, &v)) return bad("a non-negative integer");
+      rep ? refl->AddUInt32(msg, f, v) : refl->SetUInt32(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_UINT64: {
+      uint64_t v;
+      if (!ParseNumber(text, &v)) return bad("a non-negative integer");
+      rep ? refl->AddUInt64(msg, f, v) : refl->SetUInt64(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE: {
+      double v;
+      if (!ParseNumber(text, &v)) return bad("a number");
+      rep ? refl->AddDouble(msg, f, v) : refl->SetDouble(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_FLOAT: {
+      float v;
+      if (!ParseNumber(text, &v)) return bad("a number");
+      rep ? refl->AddFloat(msg, f, v) : refl->SetFloat(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool v;
+      if (text == "true" || text == "1") {
+        v = true;
+      } else if (text == "false" || text == "0") {
+        v = false;
+      } else {
+        return bad("true or false");
+      }
+      rep ? refl->AddBool(msg, f, v) : refl->SetBool(msg, f, v);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* value = f->enum_type()->FindValueByName(std::string(text));
+      int number;
+      if (value == nullptr && ParseNumber(text, &number)) {
+        value = f->enum_type()->FindValueByNumber(number);
+      }
+      if (value == nullptr) {
+        std::string names;
+        for (int i = 0; i < f->enum_type()->value_count(); ++i) {
+          names += (i ? ", " : "") + f->enum_type()->value(i)->name();
+        }
+        return FieldError(l, "must be one of " + names);
+      }
+      rep ? refl->AddEnum(msg, f, value) : refl->SetEnum(msg, f, value);
+      return OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return FieldError(l, "cannot be set from the URL; send it in the JSON body");
+  }
+  return FieldError(l, "has an unsupported type");
+}
+
+Status BuildRequest(const Route& route, const PathParams& params, std::string_view query,
+                    std::string_view body, Message* out) {
+  if (route.body == "*") {
+    std::string_view trimmed = body;
+    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) {
+      trimmed.remove_prefix(1);
+    }
+    if (!trimmed.empty()) {
+      google::protobuf::util::JsonParseOptions options;
+      options.ignore_unknown_fields = false;
+      auto st = google::protobuf::util::JsonStringToMessage(
+          google::protobuf::StringPiece(body.data(), body.size()), out, options);
+      if (!st.ok()) {
+        return JsonError(std::string(st.message()));
+      }
+    }
+  }
+  const auto* desc = out->GetDescriptor();
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    auto eq = pair.find('=');
+    std::string key, value;
+    if (!PercentDecode(pair.substr(0, eq), true, &key) ||
+        !PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                       true, &value)) {
+      return InvalidArgument("malformed percent-encoding in the query string");
+    }
+    const FieldDescriptor* f = FindQueryField(desc, key);
+    if (f == nullptr) {
+      return FieldError(key, "unknown query parameter");
+    }
+    SALESOS_RETURN_IF_ERROR(SetFieldFromText(out, f, value, key));
+  }
+  for (const auto& [name, value] : params) {
+    const FieldDescriptor* f = desc->FindFieldByName(name);
+    if (f->is_repeated()) {
+      out->GetReflection()->ClearField(out, f);
+    }
+    SALESOS_RETURN_IF_ERROR(SetFieldFromText(out, f, value, f->json_name()));
+  }
+  return OkStatus();
+}
+
+std::string ToJson(const Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+}  // namespace salesos::gateway

@@ -1,0 +1,32 @@
+#pragma once
+
+// Client side of service-to-service calls: channels, and a context for each call with a deadline
+// (every call has one) and the caller's identity and ids passed on as metadata.
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "salesos/rpc/token_verifier.h"
+
+namespace salesos::rpc {
+
+// An insecure channel (the mesh or network policy is the boundary) with keepalive, so a peer
+// restarted behind the same address is found again.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& addr);
+
+struct CallMetadata {
+  std::string authorization;  // "Bearer ..." of the caller, passed on unchanged
+  std::string request_id;
+  std::string traceparent;
+};
+
+// Sets a deadline of timeout_ms from now and the metadata that is not empty.
+void PrepareContext(grpc::ClientContext& ctx, int timeout_ms, const CallMetadata& md = {});
+
+// A KeySource reading auth's GetJwks rpc.
+KeySource AuthJwksSource(std::shared_ptr<grpc::Channel> auth_channel, int timeout_ms = 2000);
+
+}  // namespace salesos::rpc

@@ -1,0 +1,50 @@
+#pragma once
+
+// ServiceServer: how every service serves gRPC. It binds the listen address (port 0 picks a free
+// port, written to the port file for whoever started it), adds the standard health service and
+// reflection, installs the interceptor that verifies bearer tokens (CallerOf), and drains on
+// Shutdown: health NOT_SERVING first, then no new calls, then in-flight calls get a bounded time.
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "salesos/core/status.h"
+#include "salesos/rpc/token_verifier.h"
+
+namespace salesos::rpc {
+
+struct ServerOptions {
+  std::string listen_addr = "127.0.0.1:0";
+  // When set, "host:port" is written here (atomically) once the server listens.
+  std::string port_file;
+  // How long in-flight calls may take to finish after Shutdown.
+  int drain_timeout_ms = 8000;
+  int max_message_bytes = 8 * 1024 * 1024;
+};
+
+class ServiceServer {
+ public:
+  ServiceServer(ServerOptions options, TokenVerifierPtr verifier);
+  ~ServiceServer();
+
+  // Services are not owned and must outlive the server.
+  void AddService(grpc::Service* service);
+  Status Start();
+  int port() const { return port_; }
+  void Shutdown();
+
+ private:
+  ServerOptions options_;
+  TokenVerifierPtr verifier_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// Writes `content` to `path` through a temporary file and rename, so readers never see half.
+Status WriteFileAtomically(const std::string& path, const std::string& content);
+
+}  // namespace salesos::rpc

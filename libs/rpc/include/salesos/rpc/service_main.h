@@ -1,0 +1,61 @@
+#pragma once
+
+// RunService: the main() of every service. Wiring only: settings → store (migrated) → Redis →
+// token verifier → the service's gRPC handlers → server; then it waits for SIGTERM/SIGINT, drains
+// and returns 0. Bad configuration exits 2 with one line naming the setting.
+//
+// Common settings (flag / env): listen (SALESOS_LISTEN), port-file, data-dir, database-url,
+// redis-url, auth-addr, workers, log-level, drain-timeout-ms. A service adds its own in
+// add_settings.
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "salesos/core/config.h"
+#include "salesos/core/status.h"
+#include "salesos/redis/redis.h"
+#include "salesos/rpc/token_verifier.h"
+#include "salesos/rpc/work_pool.h"
+#include "salesos/store/store.h"
+
+namespace salesos::rpc {
+
+struct ServiceContext {
+  const Config& config;
+  store::Store& store;
+  redis::ClientPtr redis;
+  WorkPool& pool;
+  std::shared_ptr<grpc::Channel> auth_channel;
+};
+
+struct ServiceDefinition {
+  std::string name;                // "campaign": schema, SQLite file and log name
+  std::string default_listen;      // "127.0.0.1:50052"
+  const std::vector<store::Migration>* migrations = nullptr;
+  std::function<void(Config&)> add_settings;
+  // Token verification; default: auth's public keys over GetJwks.
+  std::function<Result<TokenVerifierPtr>(ServiceContext&)> make_verifier;
+  // The gRPC services to serve; they live until the server has drained.
+  std::function<Result<std::vector<std::unique_ptr<grpc::Service>>>(ServiceContext&)> make_services;
+};
+
+// Services(std::make_unique<A>(...), std::make_unique<B>(...)): the list make_services returns.
+template <typename... S>
+Result<std::vector<std::unique_ptr<grpc::Service>>> Services(std::unique_ptr<S>... services) {
+  std::vector<std::unique_ptr<grpc::Service>> out;
+  (out.push_back(std::move(services)), ...);
+  return out;
+}
+
+int RunService(int argc, const char* const* argv, const ServiceDefinition& def);
+
+// "sqlite://<data-dir>/<name>.db" when database_url is empty, else database_url.
+std::string StoreUrlFor(const std::string& database_url, const std::string& data_dir,
+                        const std::string& name);
+
+}  // namespace salesos::rpc

@@ -1,0 +1,128 @@
+#include "salesos/rpc/service_main.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "salesos/core/log.h"
+#include "salesos/rpc/client.h"
+#include "salesos/rpc/server.h"
+#include "salesos/rpc/signals.h"
+
+namespace salesos::rpc {
+namespace {
+
+[[noreturn]] void Die(const std::string& program, const std::string& line) {
+  std::cerr << program << ": " << line << "\n";
+  log::Error("cannot start", {{"error", line}});
+  std::exit(2);
+}
+
+}  // namespace
+
+std::string StoreUrlFor(const std::string& database_url, const std::string& data_dir,
+                        const std::string& name) {
+  if (!database_url.empty()) {
+    return database_url;
+  }
+  std::string dir = std::filesystem::absolute(data_dir).lexically_normal().string();
+  return "sqlite://" + dir + "/" + name + ".db";
+}
+
+int RunService(int argc, const char* const* argv, const ServiceDefinition& def) {
+  BlockTerminationSignals();
+  std::string program = "salesos-" + def.name;
+  for (auto& c : program) {
+    c = c == '_' ? '-' : c;
+  }
+  Config config(program);
+  config.Add("listen", def.default_listen, "gRPC listen address (host:port; port 0 picks one)");
+  config.Add("port-file", "", "write the bound host:port here once listening");
+  config.Add("data-dir", "./.salesos", "directory for SQLite files and generated keys");
+  config.Add("database-url", "",
+             "empty: SQLite file <data-dir>/" + def.name + ".db; or postgresql://... (schema " +
+                 def.name + ")",
+             false);
+  config.Add("redis-url", "redis://127.0.0.1:6390", "redis://host:port[/db] or unix:///path");
+  config.Add("auth-addr", "127.0.0.1:50051", "auth service gRPC address");
+  config.Add("workers", "8", "handler threads");
+  config.Add("log-level", "info", "debug | info | warn | error");
+  config.Add("drain-timeout-ms", "8000", "time in-flight calls get after SIGTERM");
+  if (def.add_settings) {
+    def.add_settings(config);
+  }
+  config.ParseOrExit(argc, argv);
+
+  log::Level level;
+  if (!log::ParseLevel(config.Get("log-level"), &level)) {
+    Die(program, "bad configuration: --log-level (SALESOS_LOG_LEVEL) must be debug, info, warn "
+                 "or error");
+  }
+  log::Init(def.name, level);
+  log::Info("starting", {{"config", config.Describe()}});
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.Get("data-dir"), ec);
+  if (ec) {
+    Die(program, "bad configuration: --data-dir (SALESOS_DATA_DIR): cannot create " +
+                     config.Get("data-dir") + ": " + ec.message());
+  }
+
+  store::StoreOptions store_options;
+  store_options.schema = def.name;
+  auto store = store::OpenStore(
+      StoreUrlFor(config.Get("database-url"), config.Get("data-dir"), def.name), store_options);
+  if (!store.ok()) {
+    Die(program, "cannot open the database (--database-url / SALESOS_DATABASE_URL): " +
+                     store.status().message());
+  }
+  if (def.migrations != nullptr) {
+    Status st = (*store)->Migrate(*def.migrations);
+    if (!st.ok()) {
+      Die(program, "cannot migrate the database: " + st.message());
+    }
+  }
+
+  auto redis = redis::Connect(config.Get("redis-url"));
+  if (!redis.ok()) {
+    Die(program, "bad configuration: --redis-url (SALESOS_REDIS_URL): " + redis.status().message());
+  }
+
+  WorkPool pool(static_cast<int>(config.GetInt("workers")));
+  auto auth_channel = MakeChannel(config.Get("auth-addr"));
+  ServiceContext ctx{config, **store, *redis, pool, auth_channel};
+
+  Result<TokenVerifierPtr> verifier =
+      def.make_verifier ? def.make_verifier(ctx)
+                        : Result<TokenVerifierPtr>(std::make_shared<JwtTokenVerifier>(
+                              AuthJwksSource(auth_channel)));
+  if (!verifier.ok()) {
+    Die(program, verifier.status().message());
+  }
+  auto services = def.make_services(ctx);
+  if (!services.ok()) {
+    Die(program, services.status().message());
+  }
+
+  ServerOptions server_options;
+  server_options.listen_addr = config.Get("listen");
+  server_options.port_file = config.Get("port-file");
+  server_options.drain_timeout_ms = static_cast<int>(config.GetInt("drain-timeout-ms"));
+  ServiceServer server(server_options, *verifier);
+  for (auto& s : *services) {
+    server.AddService(s.get());
+  }
+  Status st = server.Start();
+  if (!st.ok()) {
+    Die(program, "bad configuration: --listen (SALESOS_LISTEN): " + st.message());
+  }
+  log::Info("ready", {{"port", server.port()}});
+
+  int sig = WaitForTermination();
+  log::Info("stopping", {{"signal", sig}});
+  server.Shutdown();
+  pool.Shutdown();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace salesos::rpc

@@ -1,0 +1,119 @@
+#include "salesos/rpc/token_verifier.h"
+
+#include "salesos/core/log.h"
+#include "salesos/crypto/hash.h"
+
+namespace salesos::rpc {
+
+std::string_view BearerToken(std::string_view header) {
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (header.size() <= kPrefix.size()) {
+    return {};
+  }
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
+      return {};
+    }
+  }
+  header.remove_prefix(kPrefix.size());
+  while (!header.empty() && header.front() == ' ') {
+    header.remove_prefix(1);
+  }
+  return header;
+}
+
+JwtTokenVerifier::JwtTokenVerifier(KeySource keys, VerifierOptions options, const Clock& clock)
+    : keys_(std::move(keys)),
+      options_(options),
+      clock_(clock),
+      verifier_(std::make_shared<crypto::JwtVerifier>()) {}
+
+Status JwtTokenVerifier::RefreshKeys() {
+  std::lock_guard lock(refresh_mu_);
+  int64_t now = MonotonicMillis();
+  if (now - last_refresh_ms_ < options_.key_refresh_interval_ms) {
+    return OkStatus();
+  }
+  last_refresh_ms_ = now;
+  auto jwks = keys_();
+  if (!jwks.ok()) {
+    log::Warn("cannot fetch token signing keys", {{"error", jwks.status().message()}});
+    return jwks.status();
+  }
+  auto fresh = std::make_shared<crypto::JwtVerifier>();
+  for (const auto& jwk : *jwks) {
+    auto key = crypto::FromJwk(jwk);
+    if (!key.ok()) {
+      log::Warn("ignoring a bad signing key", {{"kid", jwk.kid}, {"error", key.status().message()}});
+      continue;
+    }
+    fresh->AddKey(jwk.kid, std::move(*key));
+  }
+  std::unique_lock wlock(verifier_mu_);
+  verifier_ = std::move(fresh);
+  return OkStatus();
+}
+
+Result<Caller> JwtTokenVerifier::VerifyUncached(std::string_view token) {
+  std::shared_ptr<crypto::JwtVerifier> verifier;
+  {
+    std::shared_lock lock(verifier_mu_);
+    verifier = verifier_;
+  }
+  auto claims = verifier->Verify(token, clock_.NowSeconds());
+  if (!claims.ok()) {
+    // The issuer may have a key we have not seen yet: fetch the keys (rate-limited) and retry once.
+    RefreshKeys().ok();
+    {
+      std::shared_lock lock(verifier_mu_);
+      if (verifier_ == verifier) {
+        return claims.status();
+      }
+      verifier = verifier_;
+    }
+    claims = verifier->Verify(token, clock_.NowSeconds());
+    if (!claims.ok()) {
+      return claims.status();
+    }
+  }
+  Caller caller;
+  caller.user_id = claims->sub;
+  caller.workspace_id = claims->wid;
+  caller.role = claims->role;
+  caller.token_id = claims->jti;
+  caller.token_type = claims->typ.empty() ? "access" : claims->typ;
+  caller.expires_at = claims->exp;
+  return caller;
+}
+
+Result<Caller> JwtTokenVerifier::Verify(std::string_view token) {
+  if (token.empty()) {
+    return Unauthenticated("missing bearer token");
+  }
+  std::string key = crypto::Sha256(token);
+  Shard& shard = cache_[static_cast<unsigned char>(key[0]) % kShards];
+  int64_t now = clock_.NowSeconds();
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(key);
+    if (it != shard.map.end()) {
+      if (it->second.expires_at > now) {
+        return it->second;
+      }
+      shard.map.erase(it);
+      return Unauthenticated("token expired");
+    }
+  }
+  auto caller = VerifyUncached(token);
+  if (caller.ok()) {
+    std::lock_guard lock(shard.mu);
+    if (shard.map.size() >= options_.max_cached_tokens / kShards) {
+      shard.map.clear();  // bounded memory; entries are cheap to rebuild
+    }
+    shard.map.emplace(std::move(key), *caller);
+  }
+  return caller;
+}
+
+}  // namespace salesos::rpc

@@ -1,0 +1,1 @@
+#include "analytics_service.h"

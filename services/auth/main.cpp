@@ -1,0 +1,65 @@
+// salesos-auth: users, workspaces, sign-up and login, token issuing and the JWKS.
+#include <filesystem>
+
+#include "auth_lib_migrations.h"
+#include "auth_service.h"
+#include "salesos/crypto/ed25519.h"
+#include "salesos/crypto/password.h"
+#include "salesos/rpc/service_main.h"
+
+namespace {
+
+struct AuthState {
+  std::unique_ptr<salesos::auth::AuthStore> store;
+  std::unique_ptr<salesos::auth::TokenIssuer> issuer;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace salesos;
+  AuthState state;
+  std::optional<crypto::Ed25519Key> key;
+
+  rpc::ServiceDefinition def;
+  def.name = "auth";
+  def.default_listen = "127.0.0.1:50051";
+  def.migrations = &auth_lib_migrations();
+  def.add_settings = [](Config& c) {
+    c.Add("jwt-key-file", "",
+          "Ed25519 private key (PKCS#8 PEM) that signs access tokens; empty: "
+          "<data-dir>/jwt_ed25519.pem, generated on first start");
+    c.Add("access-token-ttl-seconds", "900", "lifetime of access tokens");
+    c.Add("password-hash-opslimit", "2", "argon2id passes (libsodium opslimit)");
+    c.Add("password-hash-memlimit-kib", "65536", "argon2id memory in KiB");
+  };
+  def.make_verifier = [&](rpc::ServiceContext& ctx) -> Result<rpc::TokenVerifierPtr> {
+    std::string path = ctx.config.Get("jwt-key-file");
+    if (path.empty()) {
+      path = (std::filesystem::path(ctx.config.Get("data-dir")) / "jwt_ed25519.pem").string();
+    }
+    auto loaded = crypto::LoadOrCreateSigningKey(path);
+    if (!loaded.ok()) {
+      return InvalidArgument("bad configuration: --jwt-key-file (SALESOS_JWT_KEY_FILE): " +
+                             loaded.status().message());
+    }
+    key = *loaded;
+    auto jwk = crypto::ToJwk(*key);
+    return rpc::TokenVerifierPtr(std::make_shared<rpc::JwtTokenVerifier>(
+        [jwk]() -> Result<std::vector<crypto::Jwk>> { return std::vector<crypto::Jwk>{jwk}; }));
+  };
+  def.make_services = [&](rpc::ServiceContext& ctx)
+      -> Result<std::vector<std::unique_ptr<grpc::Service>>> {
+    int64_t ttl = ctx.config.GetInt("access-token-ttl-seconds");
+    if (ttl < 10 || ttl > 24 * 3600) {
+      return InvalidArgument(
+          "bad configuration: --access-token-ttl-seconds must be between 10 and 86400");
+    }
+    crypto::SetPasswordHashCost(static_cast<unsigned long long>(ctx.config.GetInt("password-hash-opslimit")),
+                                static_cast<size_t>(ctx.config.GetInt("password-hash-memlimit-kib")) * 1024);
+    state.store = std::make_unique<auth::AuthStore>(ctx.store);
+    state.issuer = std::make_unique<auth::TokenIssuer>(*key, ctx.redis, static_cast<int>(ttl));
+    return rpc::Services(std::make_unique<auth::AuthService>(*state.store, *state.issuer, ctx.pool));
+  };
+  return rpc::RunService(argc, argv, def);
+}

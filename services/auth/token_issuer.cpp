@@ -1,0 +1,48 @@
+#include "token_issuer.h"
+
+#include "salesos/core/ids.h"
+#include "salesos/crypto/encoding.h"
+#include "salesos/crypto/hash.h"
+
+namespace salesos::auth {
+
+TokenIssuer::TokenIssuer(crypto::Ed25519Key key, redis::ClientPtr redis, int access_ttl_seconds,
+                         const Clock& clock)
+    : key_(std::move(key)),
+      kid_(crypto::KeyId(key_)),
+      redis_(std::move(redis)),
+      access_ttl_seconds_(access_ttl_seconds),
+      clock_(clock) {}
+
+std::string TokenIssuer::RefreshKey(const std::string& refresh_token) {
+  return "salesos:auth:refresh:" + HexEncode(crypto::Sha256(refresh_token));
+}
+
+Result<IssuedTokens> TokenIssuer::Issue(const std::string& user_id,
+                                        const std::string& workspace_id,
+                                        const std::string& role) {
+  crypto::JwtClaims claims;
+  claims.sub = user_id;
+  claims.wid = workspace_id;
+  claims.role = role;
+  claims.typ = "access";
+  claims.jti = NewUuidV7();
+  claims.iat = clock_.NowSeconds();
+  claims.exp = claims.iat + access_ttl_seconds_;
+
+  IssuedTokens out;
+  out.access_token = crypto::SignJwt(claims, key_, kid_);
+  out.expires_in = access_ttl_seconds_;
+  out.refresh_token = crypto::Base64UrlEncode(crypto::SecureRandom(32));
+  // The record names the token's family (the first token of a login); rotation (issue 3) keeps it.
+  std::string record = user_id + " " + workspace_id + " " + claims.jti;
+  Status st = redis_->Set(RefreshKey(out.refresh_token), record, kRefreshTtlSeconds * 1000);
+  if (!st.ok()) {
+    return Unavailable("cannot store the session right now; try again");
+  }
+  return out;
+}
+
+std::vector<crypto::Jwk> TokenIssuer::PublicKeys() const { return {crypto::ToJwk(key_)}; }
+
+}  // namespace salesos::auth

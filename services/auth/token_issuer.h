@@ -1,0 +1,49 @@
+#pragma once
+
+// TokenIssuer: signs access tokens (Ed25519 JWT: sub, wid, role, exp, iat, jti, kid header) and
+// creates refresh tokens (opaque random; only their SHA-256 is stored, in Redis, with a TTL).
+// Thread-safe.
+
+#include <string>
+#include <vector>
+
+#include "salesos/core/status.h"
+#include "salesos/core/time.h"
+#include "salesos/crypto/ed25519.h"
+#include "salesos/crypto/jwt.h"
+#include "salesos/redis/redis.h"
+
+namespace salesos::auth {
+
+inline constexpr int kDefaultAccessTtlSeconds = 15 * 60;
+inline constexpr int64_t kRefreshTtlSeconds = 30LL * 24 * 3600;
+
+struct IssuedTokens {
+  std::string access_token;
+  std::string refresh_token;
+  int expires_in = 0;
+};
+
+class TokenIssuer {
+ public:
+  TokenIssuer(crypto::Ed25519Key key, redis::ClientPtr redis, int access_ttl_seconds,
+              const Clock& clock = SystemClock());
+
+  // kUnavailable when the refresh token cannot be stored.
+  Result<IssuedTokens> Issue(const std::string& user_id, const std::string& workspace_id,
+                             const std::string& role);
+  // The public keys that verify what this issuer signs.
+  std::vector<crypto::Jwk> PublicKeys() const;
+
+  // The Redis key under which a refresh token's record lives.
+  static std::string RefreshKey(const std::string& refresh_token);
+
+ private:
+  crypto::Ed25519Key key_;
+  std::string kid_;
+  redis::ClientPtr redis_;
+  int access_ttl_seconds_;
+  const Clock& clock_;
+};
+
+}  // namespace salesos::auth

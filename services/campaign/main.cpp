@@ -1,0 +1,16 @@
+// salesos-campaign: see README.md for what it owns and serves.
+#include "campaign_lib_migrations.h"
+#include "campaign_service.h"
+#include "salesos/rpc/service_main.h"
+
+int main(int argc, char** argv) {
+  using namespace salesos;
+  rpc::ServiceDefinition def;
+  def.name = "campaign";
+  def.default_listen = "127.0.0.1:50052";
+  def.migrations = &campaign_lib_migrations();
+  def.make_services = [](rpc::ServiceContext& ctx) {
+    return rpc::Services(std::make_unique<campaign::CampaignService>(ctx.store));
+  };
+  return rpc::RunService(argc, argv, def);
+}

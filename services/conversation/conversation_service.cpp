@@ -1,0 +1,1 @@
+#include "conversation_service.h"

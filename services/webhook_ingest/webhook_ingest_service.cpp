@@ -1,0 +1,1 @@
+#include "webhook_ingest_service.h"

@@ -1,0 +1,139 @@
+#include "transcoder.h"
+
+#include <catch2/catch.hpp>
+
+#include "router.h"
+#include "salesos/testing/v1/testing.pb.h"
+
+using salesos::Code;
+using salesos::gateway::BuildRequest;
+using salesos::gateway::Match;
+using salesos::gateway::Router;
+using salesos::gateway::ToJson;
+namespace tv1 = salesos::testing::v1;
+
+namespace {
+
+const Router& TestRouter() {
+  static const Router router = [] {
+    Router r;
+    REQUIRE(r.AddUpstream("testing").ok());
+    return r;
+  }();
+  return router;
+}
+
+salesos::Status Build(const char* method, const char* path, std::string_view query,
+                      std::string_view body, google::protobuf::Message* out) {
+  Match m = TestRouter().Find(method, path);
+  REQUIRE(m.route != nullptr);
+  return BuildRequest(*m.route, m.params, query, body, out);
+}
+
+}  // namespace
+
+TEST_CASE("a path variable fills the request field of its name", "[gateway][transcoder]") {
+  tv1::GetThingRequest req;
+  REQUIRE(Build("GET", "/api/v1/things/abc%20d", "", "", &req).ok());
+  CHECK(req.id() == "abc d");
+}
+
+TEST_CASE("query parameters fill scalar, repeated and enum fields by camelCase or proto name",
+          "[gateway][transcoder]") {
+  tv1::ListThingsRequest req;
+  REQUIRE(Build("GET", "/api/v1/things", "pageSize=20&page_token=x%2By&color=COLOR_BLUE&tags=a&tags=b",
+                "", &req)
+              .ok());
+  CHECK(req.page_size() == 20);
+  CHECK(req.page_token() == "x+y");
+  CHECK(req.color() == tv1::COLOR_BLUE);
+  REQUIRE(req.tags_size() == 2);
+  CHECK(req.tags(1) == "b");
+}
+
+TEST_CASE("an enum is accepted by name in a JSON body", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  REQUIRE(Build("PATCH", "/api/v1/things/t1", "",
+                R"({"displayName":"Lamp","count":"42","color":"COLOR_RED","tags":["x"],"inner":{"score":0.5}})",
+                &thing)
+              .ok());
+  CHECK(thing.id() == "t1");
+  CHECK(thing.display_name() == "Lamp");
+  CHECK(thing.count() == 42);
+  CHECK(thing.color() == tv1::COLOR_RED);
+  CHECK(thing.inner().score() == 0.5);
+}
+
+TEST_CASE("the path wins over the same field in the body", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  REQUIRE(Build("PATCH", "/api/v1/things/from-path", "", R"({"id":"from-body"})", &thing).ok());
+  CHECK(thing.id() == "from-path");
+}
+
+TEST_CASE("an unknown body field is rejected naming the field", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  auto st = Build("PATCH", "/api/v1/things/t1", "", R"({"displayNmae":"x"})", &thing);
+  REQUIRE(st.code() == Code::kInvalidArgument);
+  CHECK_THAT(st.message(), Catch::Contains("displayNmae"));
+  REQUIRE(st.violations().size() == 1);
+  CHECK(st.violations()[0].field == "displayNmae");
+}
+
+TEST_CASE("an unknown nested field is rejected with its path", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  auto st = Build("PATCH", "/api/v1/things/t1", "", R"({"inner":{"scroe":1}})", &thing);
+  REQUIRE(st.code() == Code::kInvalidArgument);
+  CHECK_THAT(st.message(), Catch::Contains("scroe"));
+}
+
+TEST_CASE("a value of the wrong type is rejected naming the field", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  auto st = Build("PATCH", "/api/v1/things/t1", "", R"({"displayName":5})", &thing);
+  REQUIRE(st.code() == Code::kInvalidArgument);
+  CHECK_THAT(st.message(), Catch::Contains("displayName"));
+  CHECK_THAT(st.message(), Catch::Contains("string"));
+}
+
+TEST_CASE("an unknown enum name is rejected", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  auto st = Build("PATCH", "/api/v1/things/t1", "", R"({"color":"COLOR_GREEN"})", &thing);
+  CHECK(st.code() == Code::kInvalidArgument);
+  tv1::ListThingsRequest req;
+  st = Build("GET", "/api/v1/things", "color=GREEN", "", &req);
+  REQUIRE(st.code() == Code::kInvalidArgument);
+  CHECK_THAT(st.message(), Catch::Contains("COLOR_RED"));
+}
+
+TEST_CASE("broken JSON is rejected as malformed without echoing the input",
+          "[gateway][transcoder]") {
+  tv1::Thing thing;
+  auto st = Build("PATCH", "/api/v1/things/t1", "", R"({"displayName": "secret-value)", &thing);
+  REQUIRE(st.code() == Code::kInvalidArgument);
+  CHECK_THAT(st.message(), Catch::StartsWith("malformed JSON body"));
+  CHECK_THAT(st.message(), !Catch::Contains("secret-value"));
+}
+
+TEST_CASE("a JSON array instead of an object is rejected", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  CHECK(Build("PATCH", "/api/v1/things/t1", "", "[1,2]", &thing).code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("unknown and malformed query parameters are rejected", "[gateway][transcoder]") {
+  tv1::ListThingsRequest req;
+  auto st = Build("GET", "/api/v1/things", "pageSzie=3", "", &req);
+  REQUIRE(st.code() == Code::kInvalidArgument);
+  CHECK(st.violations().at(0).field == "pageSzie");
+  CHECK(Build("GET", "/api/v1/things", "pageSize=abc", "", &req).code() == Code::kInvalidArgument);
+  CHECK(Build("GET", "/api/v1/things", "pageSize=%zz", "", &req).code() == Code::kInvalidArgument);
+  CHECK(Build("GET", "/api/v1/things", "pageSize=99999999999", "", &req).code() ==
+        Code::kInvalidArgument);
+}
+
+TEST_CASE("responses use lowerCamelCase and print zero values", "[gateway][transcoder]") {
+  tv1::Thing thing;
+  thing.set_display_name("Lamp");
+  std::string json = ToJson(thing);
+  CHECK_THAT(json, Catch::Contains(R"("displayName":"Lamp")"));
+  CHECK_THAT(json, Catch::Contains(R"("count":"0")"));
+  CHECK_THAT(json, Catch::Contains(R"("tags":[])"));
+}

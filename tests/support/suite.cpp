@@ -1,0 +1,109 @@
+#include "support/suite.h"
+
+#include <signal.h>
+
+#include <stdexcept>
+
+namespace salesos::testing {
+
+const std::vector<std::string>& Suite::ServiceNames() {
+  static const std::vector<std::string> kNames = {"auth",           "campaign",
+                                                  "conversation",   "webhook_ingest",
+                                                  "ai_orchestration", "analytics"};
+  return kNames;
+}
+
+namespace {
+std::string Dashed(std::string s) {
+  for (auto& c : s) {
+    c = c == '_' ? '-' : c;
+  }
+  return s;
+}
+}  // namespace
+
+std::unique_ptr<Process> Suite::StartBinary(const std::string& name,
+                                            std::vector<std::string> args) {
+  args.insert(args.begin(), BinDir() + "/salesos-" + Dashed(name));
+  return std::make_unique<Process>(std::move(args), dir_.File(name + ".log"), options_.extra_env);
+}
+
+std::string Suite::WaitPortFile(const std::string& name, const std::string& file) {
+  Process& p = *processes_.at(name);
+  bool ok = WaitFor([&] { return !ReadFile(file).empty() || !p.Running(); },
+                    std::chrono::seconds(30));
+  std::string content = ReadFile(file);
+  if (!ok || content.empty()) {
+    throw std::runtime_error(name + " did not start:\n" + p.LogTail());
+  }
+  while (!content.empty() && (content.back() == '\n' || content.back() == ' ')) {
+    content.pop_back();
+  }
+  return content;
+}
+
+Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
+  std::vector<std::string> common = {"--data-dir=" + dir_.path(), "--redis-url=" + redis_.url(),
+                                     "--log-level=info"};
+  if (!options_.database_url.empty()) {
+    common.push_back("--database-url=" + options_.database_url);
+  }
+  // auth first: the others verify tokens with its keys.
+  for (const auto& name : ServiceNames()) {
+    std::vector<std::string> args = common;
+    args.push_back("--listen=127.0.0.1:0");
+    args.push_back("--port-file=" + dir_.File(name + ".port"));
+    if (name != "auth") {
+      args.push_back("--auth-addr=" + addrs_.at("auth"));
+    }
+    processes_[name] = StartBinary(name, args);
+    if (name == "auth") {
+      addrs_[name] = WaitPortFile(name, dir_.File(name + ".port"));
+    }
+  }
+  for (const auto& name : ServiceNames()) {
+    if (name != "auth") {
+      addrs_[name] = WaitPortFile(name, dir_.File(name + ".port"));
+    }
+  }
+  std::vector<std::string> gw = {"--http-addr=127.0.0.1:0", "--port-file=" + dir_.File("gateway.port"),
+                                 "--redis-url=" + redis_.url()};
+  for (const auto& name : ServiceNames()) {
+    gw.push_back("--" + Dashed(name) + "-addr=" + addrs_.at(name));
+  }
+  processes_["gateway"] = StartBinary("gateway", gw);
+  gateway_addr_ = WaitPortFile("gateway", dir_.File("gateway.port"));
+  HttpClient client(gateway_addr_);
+  bool ready = WaitFor(
+      [&] {
+        try {
+          return client.Get("/readyz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(30));
+  if (!ready) {
+    std::string tails;
+    for (auto& [n, p] : processes_) {
+      tails += "--- " + n + "\n" + p->LogTail(10);
+    }
+    throw std::runtime_error("the suite did not become ready:\n" + tails);
+  }
+}
+
+Suite::~Suite() {
+  for (auto& [name, p] : processes_) {
+    p->Signal(SIGKILL);
+  }
+}
+
+std::vector<std::string> Suite::ProcessNames() const {
+  std::vector<std::string> out;
+  for (const auto& [n, p] : processes_) {
+    out.push_back(n);
+  }
+  return out;
+}
+
+}  // namespace salesos::testing
