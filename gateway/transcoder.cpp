@@ -15,6 +15,22 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
+// "user.display_name" → "user.displayName": protobuf names fields by their proto names in type
+// errors, clients know them by their JSON names.
+std::string LowerCamelPath(const std::string& path) {
+  std::string out;
+  bool upper = false;
+  for (char c : path) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
+
 // protobuf's parse errors look like "user.emial: Cannot find field." or
 // "(email): invalid value 5 for type TYPE_STRING"; turn them into a message and a field.
 Status JsonError(std::string_view raw) {
@@ -42,6 +58,7 @@ Status JsonError(std::string_view raw) {
           rest.replace(p, from.size(), to);
         }
       }
+      path = LowerCamelPath(path);
       return FieldError(path, rest);
     }
   }
