@@ -41,10 +41,13 @@ struct Blob {
 using Value = std::variant<Null, int64_t, double, std::string, Blob>;
 using Params = std::vector<Value>;
 
+// Column names, shared by every row of one result.
+using ColumnNames = std::shared_ptr<const std::vector<std::string>>;
+
 class Row {
  public:
   Row() = default;
-  Row(std::vector<std::string> columns_shared_names, std::vector<Value> values);
+  Row(ColumnNames names, std::vector<Value> values);
 
   size_t size() const { return values_.size(); }
   bool IsNull(size_t i) const;
@@ -58,7 +61,7 @@ class Row {
   int Index(std::string_view column) const;
 
  private:
-  std::vector<std::string> names_;
+  ColumnNames names_;
   std::vector<Value> values_;
 };
 using Rows = std::vector<Row>;
