@@ -207,8 +207,7 @@ void Gateway::Readiness(unsigned version, bool keep_alive, std::string request_i
     checks += "\"redis\":\"";
     log::AppendJsonEscaped(checks, redis_ok.ok() ? "ok" : redis_ok.message());
     checks += "\"";
-    for (const auto& [name, addr] : upstreams_.addresses()) {
-      std::string health = upstreams_.HealthCheck(name, options_.readiness_timeout_ms);
+    for (const auto& [name, health] : upstreams_.HealthCheckAll(options_.readiness_timeout_ms)) {
       ready = ready && health == "SERVING";
       checks += ",\"" + name + "\":\"";
       log::AppendJsonEscaped(checks, health);

@@ -16,31 +16,41 @@ void Upstreams::Call(const std::string& upstream, const std::string& grpc_method
                                  &call->response, std::move(done));
 }
 
-std::string Upstreams::HealthCheck(const std::string& upstream, int timeout_ms) {
-  UnaryCall call;
-  rpc::PrepareContext(call.context, timeout_ms);
-  // HealthCheckRequest{service: ""} is the empty message: the server's overall health. An empty
-  // but initialised buffer (a ByteBuffer with no slice at all is an invalid message to gRPC).
-  grpc::Slice empty;
-  call.request = grpc::ByteBuffer(&empty, 1);
-  std::promise<grpc::Status> done;
-  Call(upstream, "/grpc.health.v1.Health/Check", &call,
-       [&done](grpc::Status st) { done.set_value(std::move(st)); });
-  grpc::Status st = done.get_future().get();
-  if (!st.ok()) {
-    return "unreachable: " + st.error_message();
+std::map<std::string, std::string> Upstreams::HealthCheckAll(int timeout_ms) {
+  struct Probe {
+    UnaryCall call;
+    std::promise<grpc::Status> done;
+  };
+  std::map<std::string, std::unique_ptr<Probe>> probes;
+  for (const auto& [name, stub] : stubs_) {
+    auto probe = std::make_unique<Probe>();
+    rpc::PrepareContext(probe->call.context, timeout_ms);
+    // HealthCheckRequest{service: ""} is the empty message: the server's overall health. The
+    // buffer must hold one (empty) slice: a ByteBuffer without any is an invalid message to gRPC.
+    grpc::Slice empty;
+    probe->call.request = grpc::ByteBuffer(&empty, 1);
+    Probe* p = probe.get();
+    Call(name, "/grpc.health.v1.Health/Check", &p->call,
+         [p](grpc::Status st) { p->done.set_value(std::move(st)); });
+    probes[name] = std::move(probe);
   }
-  // HealthCheckResponse{status = 1}: field 1, varint → bytes 08 01 for SERVING.
-  std::vector<grpc::Slice> slices;
-  (void)call.response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  std::map<std::string, std::string> out;
+  for (auto& [name, probe] : probes) {
+    grpc::Status st = probe->done.get_future().get();  // bounded by the call's deadline
+    if (!st.ok()) {
+      out[name] = "unreachable: " + st.error_message();
+      continue;
+    }
+    // HealthCheckResponse{status: SERVING (1)} is field 1 as a varint: the bytes 08 01.
+    std::vector<grpc::Slice> slices;
+    (void)probe->call.response.Dump(&slices);
+    std::string bytes;
+    for (const auto& s : slices) {
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    out[name] = bytes == std::string("\x08\x01", 2) ? "SERVING" : "NOT_SERVING";
   }
-  if (bytes.size() == 2 && bytes[0] == 0x08 && bytes[1] == 0x01) {
-    return "SERVING";
-  }
-  return "NOT_SERVING";
+  return out;
 }
 
 }  // namespace salesos::gateway

@@ -33,9 +33,9 @@ class Upstreams {
   void Call(const std::string& upstream, const std::string& grpc_method, UnaryCall* call,
             std::function<void(grpc::Status)> done);
 
-  // grpc.health.v1 Check of one upstream, blocking up to timeout_ms: "SERVING", "NOT_SERVING" or
-  // the failure.
-  std::string HealthCheck(const std::string& upstream, int timeout_ms);
+  // grpc.health.v1 Check of every upstream at once, blocking up to timeout_ms: by name,
+  // "SERVING", "NOT_SERVING" or why it could not be asked.
+  std::map<std::string, std::string> HealthCheckAll(int timeout_ms);
 
  private:
   std::map<std::string, std::string> addrs_;
