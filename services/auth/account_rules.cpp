@@ -1,6 +1,7 @@
 #include "account_rules.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace salesos::auth {
 
@@ -17,6 +18,7 @@ std::string_view Trim(std::string_view s) {
 }  // namespace
 
 long Utf8Length(std::string_view s) {
+  // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
   long n = 0;
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -24,10 +26,17 @@ long Utf8Length(std::string_view s) {
     if (len == 0 || i + len > s.size()) {
       return -1;
     }
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
     for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) {
         return -1;
       }
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return -1;
     }
     i += len;
     ++n;
@@ -97,7 +106,14 @@ Status ValidateName(std::string_view name, std::string_view field) {
   if (static_cast<size_t>(len) > kMaxNameLength) {
     return FieldError(f, "must be at most 100 characters");
   }
-  if (std::any_of(trimmed.begin(), trimmed.end(), [](unsigned char c) { return c < 0x20; })) {
+  // C0 controls, DEL, and C1 controls (U+0080..U+009F, encoded C2 80..C2 9F).
+  bool control = false;
+  for (size_t i = 0; i < trimmed.size(); ++i) {
+    auto c = static_cast<unsigned char>(trimmed[i]);
+    auto next = i + 1 < trimmed.size() ? static_cast<unsigned char>(trimmed[i + 1]) : 0;
+    control = control || c < 0x20 || c == 0x7f || (c == 0xc2 && next >= 0x80 && next <= 0x9f);
+  }
+  if (control) {
     return FieldError(f, "must not contain control characters");
   }
   return OkStatus();

@@ -124,19 +124,15 @@ Status AuthService::DoLogin(const v1::LoginRequest& req, v1::AuthResponse* resp)
 
 Status AuthService::DoMe(const std::string& workspace_id, const std::string& user_id,
                          v1::MeResponse* resp) {
-  auto user = store_.FindUser(workspace_id, user_id);
-  if (!user.ok()) {
-    return user.status();
+  auto membership = store_.FindMembership(workspace_id, user_id);
+  if (!membership.ok()) {
+    return membership.status();
   }
-  auto ws = store_.FindWorkspace(workspace_id);
-  if (!ws.ok()) {
-    return ws.status();
-  }
-  if (!user->has_value() || !ws->has_value()) {
+  if (!membership->has_value()) {
     return Unauthenticated("the account of this token no longer exists");
   }
-  FillUser(**user, resp->mutable_user());
-  FillWorkspace(**ws, resp->mutable_workspace());
+  FillUser((*membership)->user, resp->mutable_user());
+  FillWorkspace((*membership)->workspace, resp->mutable_workspace());
   return OkStatus();
 }
 

@@ -71,6 +71,24 @@ Result<std::optional<UserRecord>> AuthStore::FindUser(const std::string& workspa
                            {workspace_id, user_id}));
 }
 
+Result<std::optional<AuthStore::Membership>> AuthStore::FindMembership(
+    const std::string& workspace_id, const std::string& user_id) {
+  auto rows = db_.Query("SELECT " + std::string(kUserColumns) +
+                            ", w.name, w.created_at FROM users u JOIN members m ON m.user_id = u.id "
+                            "AND m.workspace_id = u.workspace_id JOIN workspaces w ON w.id = "
+                            "u.workspace_id WHERE u.workspace_id = $1 AND u.id = $2",
+                        {workspace_id, user_id});
+  if (!rows.ok()) {
+    return rows.status();
+  }
+  if (rows->empty()) {
+    return std::optional<Membership>();
+  }
+  const auto& r = rows->front();
+  return std::optional<Membership>(
+      Membership{UserFromRow(r), WorkspaceRecord{r.GetText(1), r.GetText(9), r.GetText(10)}});
+}
+
 Result<std::optional<WorkspaceRecord>> AuthStore::FindWorkspace(const std::string& workspace_id) {
   auto rows = db_.Query("SELECT id, name, created_at FROM workspaces WHERE id = $1", {workspace_id});
   if (!rows.ok()) {

@@ -125,6 +125,27 @@ std::string MaskUrlPassword(const std::string& v) {
   }
   return v.substr(0, colon + 1) + "****" + v.substr(at);
 }
+// ...?db=2&password=secret → ...?db=2&password=****: libpq and the Redis client both take the
+// password as a query parameter too.
+std::string MaskQueryPassword(std::string v) {
+  constexpr std::string_view kParam = "password=";
+  auto query = v.find('?');
+  if (v.find("://") == std::string::npos || query == std::string::npos) {
+    return v;
+  }
+  for (size_t pos = query + 1; pos < v.size();) {
+    size_t end = v.find('&', pos);
+    if (end == std::string::npos) {
+      end = v.size();
+    }
+    if (v.compare(pos, kParam.size(), kParam) == 0 && end > pos + kParam.size()) {
+      v.replace(pos + kParam.size(), end - pos - kParam.size(), "****");
+      end = pos + kParam.size() + 4;
+    }
+    pos = end + 1;
+  }
+  return v;
+}
 }  // namespace
 
 std::string Config::Describe() const {
@@ -134,7 +155,7 @@ std::string Config::Describe() const {
     if (!out.empty()) {
       out += ' ';
     }
-    out += name + "=" + (s.secret ? Mask(s.value) : MaskUrlPassword(s.value));
+    out += name + "=" + (s.secret ? Mask(s.value) : MaskQueryPassword(MaskUrlPassword(s.value)));
   }
   return out;
 }

@@ -4,7 +4,11 @@
 
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include "salesos/core/time.h"
 
@@ -25,6 +29,82 @@ const char* LevelName(Level l) {
   }
   return "info";
 }
+
+void WriteAll(const std::string& data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) {
+      break;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+// Lines are appended to a buffer that a background thread writes out, so a busy process (the
+// gateway's access log) makes one write(2) per batch instead of one per line. Warnings and errors,
+// and any line when the buffer is large, are written before Write returns.
+class Sink {
+ public:
+  static Sink& Get() {
+    static Sink* sink = [] {
+      auto* s = new Sink();
+      std::atexit([] { Get().Flush(); });
+      return s;
+    }();
+    return *sink;
+  }
+
+  void Append(std::string&& line, bool urgent) {
+    std::unique_lock lock(mu_);
+    buffer_ += line;
+    if (urgent || buffer_.size() >= kMaxBuffered) {
+      FlushLocked(lock);
+      return;
+    }
+    if (!started_) {
+      started_ = true;
+      std::thread([this] { Run(); }).detach();
+    }
+    cv_.notify_one();
+  }
+
+  void Flush() {
+    std::unique_lock lock(mu_);
+    FlushLocked(lock);
+  }
+
+ private:
+  static constexpr size_t kMaxBuffered = 256 * 1024;
+
+  // Writes under write_mu_ so that lines keep their order; appenders wait only while it writes.
+  void FlushLocked(std::unique_lock<std::mutex>& lock) {
+    std::string out;
+    out.swap(buffer_);
+    std::lock_guard write_lock(write_mu_);
+    lock.unlock();
+    if (!out.empty()) {
+      WriteAll(out);
+    }
+  }
+
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return !buffer_.empty(); });
+      FlushLocked(lock);
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::mutex write_mu_;
+  std::condition_variable cv_;
+  std::string buffer_;
+  bool started_ = false;
+};
 
 void AppendKey(std::string& out, std::string_view key) {
   out += ",\"";
@@ -118,18 +198,10 @@ void Write(Level level, std::string_view msg, Fields fields) {
         f.value);
   }
   line += "}\n";
-  // One write per line: lines of concurrent threads never interleave.
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) {
-      break;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  Sink::Get().Append(std::move(line), level >= Level::kWarn);
 }
+
+void Flush() { Sink::Get().Flush(); }
 
 ScopedLogContext::ScopedLogContext(std::string request_id, std::string trace_id)
     : prev_request_id_(std::move(t_request_id)), prev_trace_id_(std::move(t_trace_id)) {

@@ -2,7 +2,9 @@
 
 // JSON-line logging: one object a line on stderr,
 //   {"ts":"2026-11-21T06:30:00.123Z","level":"info","service":"auth","msg":"...","requestId":"...",...}
-// Thread-safe; each line is written with one write(2), so lines never interleave. Request and trace
+// Thread-safe; lines never interleave. Info and debug lines are written in batches by a
+// background thread (within milliseconds); warnings and errors before Write returns; Flush() and
+// normal exit write whatever is pending. Request and trace
 // ids set with a ScopedLogContext on the current thread are added to every line written there.
 // Never pass a password, token or key as a field.
 
@@ -37,6 +39,9 @@ bool ParseLevel(std::string_view name, Level* out);
 bool Enabled(Level level);
 
 void Write(Level level, std::string_view msg, Fields fields = {});
+// Writes every pending line now (before exiting, before a deliberate crash).
+void Flush();
+
 inline void Debug(std::string_view msg, Fields f = {}) { Write(Level::kDebug, msg, f); }
 inline void Info(std::string_view msg, Fields f = {}) { Write(Level::kInfo, msg, f); }
 inline void Warn(std::string_view msg, Fields f = {}) { Write(Level::kWarn, msg, f); }

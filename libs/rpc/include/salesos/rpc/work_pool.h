@@ -49,6 +49,13 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, WorkPool& poo
                                  Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   pool.Post([ctx, reactor, handler = std::move(handler)]() mutable {
+    // A call cancelled while queued (client gone, deadline passed, server past its drain time)
+    // has already been answered: running it would do work nobody waits for, with effects (an
+    // account created) its client was told did not happen, and hold up Shutdown.
+    if (ctx->IsCancelled()) {
+      reactor->Finish(grpc::Status::CANCELLED);
+      return;
+    }
     log::ScopedLogContext log_ctx(RequestIdOf(ctx), TraceIdOf(ctx));
     Status st = handler();
     reactor->Finish(ToGrpc(st));

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `./salesos up` as a newcomer runs it: starts Redis and the seven processes, prints the URL, is
+# ready, refuses a second `up` on the same data dir with "already running", and stops everything
+# with exit 0 on SIGTERM. Every wait is bounded.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+export SALESOS_BUILD_DIR="${SALESOS_BUILD_DIR:?set by ctest}"
+work="$(mktemp -d /tmp/salesos-up-test.XXXXXX)"
+export SALESOS_DATA_DIR="$work/data"
+export SALESOS_HTTP_ADDR=127.0.0.1:0
+export SALESOS_REDIS_PORT=$(( 30000 + RANDOM % 20000 ))
+for v in AUTH CAMPAIGN CONVERSATION WEBHOOK_INGEST AI_ORCHESTRATION ANALYTICS; do
+  export "SALESOS_${v}_ADDR=127.0.0.1:0"
+done
+up_pid=""
+cleanup() {
+  [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true
+  pkill -KILL -f -- "--data-dir=$SALESOS_DATA_DIR" 2>/dev/null || true
+  pkill -KILL -f -- "--dir $SALESOS_DATA_DIR" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- up output:" >&2; cat "$work/up.out" >&2 || true; exit 1; }
+
+"$ROOT/salesos" up > "$work/up.out" 2>&1 &
+up_pid=$!
+for _ in $(seq 1 600); do
+  grep -q "SalesOS is up" "$work/up.out" && break
+  kill -0 "$up_pid" 2>/dev/null || fail "up exited before it was up"
+  sleep 0.1
+done
+grep -q "SalesOS is up" "$work/up.out" || fail "not up within 60 s"
+url="$(grep -o 'http://[0-9.:]*' "$work/up.out" | head -n 1)"
+[ -n "$url" ] || fail "no URL printed"
+grep -q "logs in $SALESOS_DATA_DIR/logs" "$work/up.out" || fail "the log folder is not printed"
+ready="$(curl -fsS -m 5 "$url/readyz")" || fail "readyz did not answer 200"
+for s in redis auth campaign conversation webhook_ingest ai_orchestration analytics; do
+  grep -q "\"$s\":\"\(ok\|SERVING\)\"" <<<"$ready" || fail "readyz does not show $s healthy: $ready"
+done
+
+# A second `up` on the same data dir refuses, and leaves the first running.
+if "$ROOT/salesos" up > "$work/second.out" 2>&1; then fail "a second up succeeded"; fi
+grep -q "already running" "$work/second.out" || { cat "$work/second.out" >&2; fail "no 'already running' message"; }
+curl -fsS -m 5 "$url/healthz" >/dev/null || fail "the first suite stopped serving"
+
+kill -TERM "$up_pid"
+code=""
+for _ in $(seq 1 300); do
+  if ! kill -0 "$up_pid" 2>/dev/null; then wait "$up_pid" && code=0 || code=$?; break; fi
+  sleep 0.1
+done
+[ -n "$code" ] || fail "up did not stop within 30 s of SIGTERM"
+[ "$code" = 0 ] || fail "up exited $code after SIGTERM"
+up_pid=""
+if pgrep -f -- "--data-dir=$SALESOS_DATA_DIR" >/dev/null; then fail "processes left running after stop"; fi
+grep -q "stopped" "$work/up.out" || fail "no 'stopped' message"
+echo "1 passed, 0 failed"
