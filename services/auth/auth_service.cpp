@@ -4,7 +4,6 @@
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
-#include "salesos/crypto/password.h"
 
 namespace salesos::auth {
 namespace {
@@ -22,16 +21,6 @@ void FillUser(const UserRecord& u, v1::User* out) {
 void FillWorkspace(const WorkspaceRecord& w, v1::Workspace* out) {
   out->set_id(w.id);
   out->set_name(w.name);
-}
-
-// A hash of a random password, verified against when an email is unknown so that an unknown email
-// and a wrong password take the same time.
-const std::string& DummyHash() {
-  static const std::string hash = [] {
-    auto h = crypto::HashPassword(RandomHex(16));
-    return h.ok() ? *h : std::string();
-  }();
-  return hash;
 }
 
 }  // namespace
@@ -66,7 +55,7 @@ Status AuthService::DoRegister(const v1::RegisterRequest& req, v1::AuthResponse*
   if (existing->has_value()) {
     return AlreadyExists("an account with this email already exists");
   }
-  auto hash = crypto::HashPassword(req.password());
+  auto hash = hasher_.Hash(req.password());
   if (!hash.ok()) {
     return hash.status();
   }
@@ -106,10 +95,10 @@ Status AuthService::DoLogin(const v1::LoginRequest& req, v1::AuthResponse* resp)
     return user.status();
   }
   if (!user->has_value()) {
-    (void)crypto::VerifyPassword(DummyHash(), req.password());
+    hasher_.VerifyDummy(req.password());
     return Unauthenticated(kBadCredentials);
   }
-  if (!crypto::VerifyPassword((*user)->password_hash, req.password())) {
+  if (!hasher_.Verify((*user)->password_hash, req.password())) {
     return Unauthenticated(kBadCredentials);
   }
   auto ws = store_.FindWorkspace((*user)->workspace_id);

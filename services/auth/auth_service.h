@@ -5,6 +5,7 @@
 // auth_store, the tokens in token_issuer.
 
 #include "auth_store.h"
+#include "password_hasher.h"
 #include "salesos/auth/v1/auth.grpc.pb.h"
 #include "salesos/rpc/work_pool.h"
 #include "token_issuer.h"
@@ -13,8 +14,8 @@ namespace salesos::auth {
 
 class AuthService final : public v1::AuthService::CallbackService {
  public:
-  AuthService(AuthStore& store, TokenIssuer& issuer, rpc::WorkPool& pool)
-      : store_(store), issuer_(issuer), pool_(pool) {}
+  AuthService(AuthStore& store, TokenIssuer& issuer, PasswordHasher& hasher, rpc::WorkPool& pool)
+      : store_(store), issuer_(issuer), hasher_(hasher), pool_(pool) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const v1::RegisterRequest* req,
@@ -37,6 +38,7 @@ class AuthService final : public v1::AuthService::CallbackService {
 
   AuthStore& store_;
   TokenIssuer& issuer_;
+  PasswordHasher& hasher_;
   rpc::WorkPool& pool_;
 };
 

@@ -1,5 +1,6 @@
 // salesos-auth: users, workspaces, sign-up and login, token issuing and the JWKS.
 #include <filesystem>
+#include <thread>
 
 #include "auth_lib_migrations.h"
 #include "auth_service.h"
@@ -12,6 +13,7 @@ namespace {
 struct AuthState {
   std::unique_ptr<salesos::auth::AuthStore> store;
   std::unique_ptr<salesos::auth::TokenIssuer> issuer;
+  std::unique_ptr<salesos::auth::PasswordHasher> hasher;
 };
 
 }  // namespace
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
     c.Add("access-token-ttl-seconds", "900", "lifetime of access tokens");
     c.Add("password-hash-opslimit", "2", "argon2id passes (libsodium opslimit)");
     c.Add("password-hash-memlimit-kib", "65536", "argon2id memory in KiB");
+    c.Add("password-hash-slots", "0", "password hashes running at once (0: one per core)");
   };
   def.make_verifier = [&](rpc::ServiceContext& ctx) -> Result<rpc::TokenVerifierPtr> {
     std::string path = ctx.config.Get("jwt-key-file");
@@ -57,9 +60,15 @@ int main(int argc, char** argv) {
     }
     crypto::SetPasswordHashCost(static_cast<unsigned long long>(ctx.config.GetInt("password-hash-opslimit")),
                                 static_cast<size_t>(ctx.config.GetInt("password-hash-memlimit-kib")) * 1024);
+    int64_t slots = ctx.config.GetInt("password-hash-slots");
+    if (slots <= 0) {
+      slots = std::max(1u, std::thread::hardware_concurrency());
+    }
+    state.hasher = std::make_unique<auth::PasswordHasher>(static_cast<int>(slots));
     state.store = std::make_unique<auth::AuthStore>(ctx.store);
     state.issuer = std::make_unique<auth::TokenIssuer>(*key, ctx.redis, static_cast<int>(ttl));
-    return rpc::Services(std::make_unique<auth::AuthService>(*state.store, *state.issuer, ctx.pool));
+    return rpc::Services(std::make_unique<auth::AuthService>(*state.store, *state.issuer,
+                                                             *state.hasher, ctx.pool));
   };
   return rpc::RunService(argc, argv, def);
 }

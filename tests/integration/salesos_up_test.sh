@@ -9,9 +9,7 @@ work="$(mktemp -d /tmp/salesos-up-test.XXXXXX)"
 export SALESOS_DATA_DIR="$work/data"
 export SALESOS_HTTP_ADDR=127.0.0.1:0
 export SALESOS_REDIS_PORT=$(( 30000 + RANDOM % 20000 ))
-for v in AUTH CAMPAIGN CONVERSATION WEBHOOK_INGEST AI_ORCHESTRATION ANALYTICS; do
-  export "SALESOS_${v}_ADDR=127.0.0.1:0"
-done
+# Services on their default Unix sockets in the run folder (the integration suite covers TCP).
 up_pid=""
 cleanup() {
   [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true

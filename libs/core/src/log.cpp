@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
@@ -59,6 +60,7 @@ class Sink {
 
   void Append(std::string&& line, bool urgent) {
     std::unique_lock lock(mu_);
+    bool was_empty = buffer_.empty();
     buffer_ += line;
     if (urgent || buffer_.size() >= kMaxBuffered) {
       FlushLocked(lock);
@@ -68,7 +70,11 @@ class Sink {
       started_ = true;
       std::thread([this] { Run(); }).detach();
     }
-    cv_.notify_one();
+    // Wake the writer for the first line of a batch and when a batch is full; lines in between
+    // ride along, so a busy process wakes it about once per kBatchWindow.
+    if (was_empty || buffer_.size() >= kBatchBytes) {
+      cv_.notify_one();
+    }
   }
 
   void Flush() {
@@ -78,6 +84,8 @@ class Sink {
 
  private:
   static constexpr size_t kMaxBuffered = 256 * 1024;
+  static constexpr size_t kBatchBytes = 64 * 1024;
+  static constexpr std::chrono::milliseconds kBatchWindow{5};
 
   // Writes under write_mu_ so that lines keep their order; appenders wait only while it writes.
   void FlushLocked(std::unique_lock<std::mutex>& lock) {
@@ -94,6 +102,7 @@ class Sink {
     std::unique_lock lock(mu_);
     while (true) {
       cv_.wait(lock, [this] { return !buffer_.empty(); });
+      cv_.wait_for(lock, kBatchWindow, [this] { return buffer_.size() >= kBatchBytes; });
       FlushLocked(lock);
       lock.lock();
     }

@@ -72,7 +72,8 @@ class AuthServer {
     redis_options.command_timeout_ms = 2000;
     issuer_ = std::make_unique<auth::TokenIssuer>(
         key_, Unwrap(redis::Connect(redis_.url(), redis_options)), 900);
-    service_ = std::make_unique<auth::AuthService>(*auth_store_, *issuer_, pool_);
+    hasher_ = std::make_unique<auth::PasswordHasher>(2);
+    service_ = std::make_unique<auth::AuthService>(*auth_store_, *issuer_, *hasher_, pool_);
 
     auth::TokenIssuer* issuer = issuer_.get();
     verifier_ = std::make_shared<CountingVerifier>(std::make_shared<JwtTokenVerifier>(
@@ -113,6 +114,7 @@ class AuthServer {
   store::StorePtr store_;
   std::unique_ptr<auth::AuthStore> auth_store_;
   std::unique_ptr<auth::TokenIssuer> issuer_;
+  std::unique_ptr<auth::PasswordHasher> hasher_;
   WorkPool pool_;
   std::unique_ptr<auth::AuthService> service_;
   std::shared_ptr<CountingVerifier> verifier_;
