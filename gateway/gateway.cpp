@@ -9,6 +9,7 @@
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
+#include "salesos/rpc/access.h"
 #include "salesos/rpc/status_mapping.h"
 #include "transcoder.h"
 
@@ -71,8 +72,12 @@ std::string Gateway::RequestIdFor(const Request& req) {
 
 Response Gateway::Error(unsigned version, bool keep_alive, const Status& status,
                         const std::string& request_id) {
-  return JsonResponse(HttpStatusFor(status.code()), version, keep_alive,
-                      ErrorJson(status, request_id), request_id);
+  Response res = JsonResponse(HttpStatusFor(status.code()), version, keep_alive,
+                              ErrorJson(status, request_id), request_id);
+  if (status.retry_after_seconds() > 0) {
+    res.set(http::field::retry_after, std::to_string(status.retry_after_seconds()));
+  }
+  return res;
 }
 
 void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respond) {
@@ -145,7 +150,8 @@ void Gateway::Forward(const Match& match, Request&& req, std::string request_id,
                                : "Authorization must be a bearer token"));
       return;
     }
-    auto caller = verifier_->Verify(token);
+    // The service decides again; deciding here too spares it calls that cannot succeed.
+    auto caller = rpc::Decide(route.access, verifier_->Verify(token));
     if (!caller.ok()) {
       fail(caller.status());
       return;

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include "salesos/api/access.pb.h"
 #include "salesos/api/http.pb.h"
 
 namespace salesos::gateway {
@@ -102,7 +103,8 @@ Status Router::AddUpstream(const std::string& upstream) {
         }
       }
       r.body = rule.body();
-      r.allow_anonymous = rule.allow_anonymous();
+      r.access = method->options().GetExtension(api::access);
+      r.allow_anonymous = r.access.anonymous();
       r.upstream = upstream;
       r.grpc_method = "/" + service->full_name() + "/" + method->name();
       r.method = method;

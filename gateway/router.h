@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "salesos/api/access.pb.h"
 #include "salesos/core/status.h"
 
 namespace salesos::gateway {
@@ -20,7 +21,8 @@ struct Route {
   std::string path_template; // "/api/v1/campaigns/{id}"
   std::vector<std::string> segments;  // "api", "v1", "campaigns", "{id}"
   std::string body;          // "*" or ""
-  bool allow_anonymous = false;
+  bool allow_anonymous = false;      // access.anonymous()
+  api::AccessRule access;            // who may call it (the gateway fails fast on it)
   std::string upstream;      // "auth": which service answers
   std::string grpc_method;   // "/salesos.auth.v1.AuthService/Login"
   const google::protobuf::MethodDescriptor* method = nullptr;

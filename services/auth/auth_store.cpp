@@ -71,6 +71,16 @@ Result<std::optional<UserRecord>> AuthStore::FindUser(const std::string& workspa
                            {workspace_id, user_id}));
 }
 
+Status AuthStore::SetPasswordHash(const std::string& workspace_id, const std::string& user_id,
+                                  const std::string& password_hash) {
+  auto n = db_.Exec("UPDATE users SET password_hash = $1 WHERE workspace_id = $2 AND id = $3",
+                    {password_hash, workspace_id, user_id});
+  if (!n.ok()) {
+    return n.status();
+  }
+  return *n == 1 ? OkStatus() : NotFound("user not found");
+}
+
 Result<std::optional<AuthStore::Membership>> AuthStore::FindMembership(
     const std::string& workspace_id, const std::string& user_id) {
   auto rows = db_.Query("SELECT " + std::string(kUserColumns) +

@@ -41,6 +41,8 @@ class AuthStore {
   Result<std::optional<UserRecord>> FindUser(const std::string& workspace_id,
                                              const std::string& user_id);
   Result<std::optional<WorkspaceRecord>> FindWorkspace(const std::string& workspace_id);
+  Status SetPasswordHash(const std::string& workspace_id, const std::string& user_id,
+                         const std::string& password_hash);
   // The user as a member of the workspace, and the workspace, in one query (the hot path of
   // every "who am I"); nullopt when either is gone.
   struct Membership {

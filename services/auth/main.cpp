@@ -1,12 +1,17 @@
-// salesos-auth: users, workspaces, sign-up and login, token issuing and the JWKS.
+// salesos-auth: users, workspaces, members, sessions, the business profile, channel
+// integrations, token issuing and the JWKS.
 #include <filesystem>
 #include <thread>
 
 #include "auth_lib_migrations.h"
 #include "auth_service.h"
+#include "integration_service.h"
+#include "salesos/crypto/aead.h"
 #include "salesos/crypto/ed25519.h"
+#include "salesos/crypto/encoding.h"
 #include "salesos/crypto/password.h"
 #include "salesos/rpc/service_main.h"
+#include "workspace_service.h"
 
 namespace {
 
@@ -14,7 +19,15 @@ struct AuthState {
   std::unique_ptr<salesos::auth::AuthStore> store;
   std::unique_ptr<salesos::auth::TokenIssuer> issuer;
   std::unique_ptr<salesos::auth::PasswordHasher> hasher;
+  std::unique_ptr<salesos::auth::Sessions> sessions;
+  std::unique_ptr<salesos::auth::LoginGuard> login_guard;
+  std::optional<salesos::crypto::Aead> data_key;
 };
+
+std::string InDataDir(const salesos::Config& c, const std::string& flag, const char* file) {
+  const std::string& v = c.Get(flag);
+  return v.empty() ? (std::filesystem::path(c.Get("data-dir")) / file).string() : v;
+}
 
 }  // namespace
 
@@ -31,17 +44,18 @@ int main(int argc, char** argv) {
     c.Add("jwt-key-file", "",
           "Ed25519 private key (PKCS#8 PEM) that signs access tokens; empty: "
           "<data-dir>/jwt_ed25519.pem, generated on first start");
+    c.Add("data-key", "", "32-byte key (base64) sealing channel credentials; wins over the file",
+          true);
+    c.Add("data-key-file", "",
+          "file with the data key (base64); empty: <data-dir>/data.key, generated on first start");
+    c.Add("superadmin-emails", "", "comma-separated emails of platform superadmins");
     c.Add("access-token-ttl-seconds", "900", "lifetime of access tokens");
     c.Add("password-hash-opslimit", "2", "argon2id passes (libsodium opslimit)");
     c.Add("password-hash-memlimit-kib", "65536", "argon2id memory in KiB");
     c.Add("password-hash-slots", "0", "password hashes running at once (0: one per core)");
   };
   def.make_verifier = [&](rpc::ServiceContext& ctx) -> Result<rpc::TokenVerifierPtr> {
-    std::string path = ctx.config.Get("jwt-key-file");
-    if (path.empty()) {
-      path = (std::filesystem::path(ctx.config.Get("data-dir")) / "jwt_ed25519.pem").string();
-    }
-    auto loaded = crypto::LoadOrCreateSigningKey(path);
+    auto loaded = crypto::LoadOrCreateSigningKey(InDataDir(ctx.config, "jwt-key-file", "jwt_ed25519.pem"));
     if (!loaded.ok()) {
       return InvalidArgument("bad configuration: --jwt-key-file (SALESOS_JWT_KEY_FILE): " +
                              loaded.status().message());
@@ -58,8 +72,30 @@ int main(int argc, char** argv) {
       return InvalidArgument(
           "bad configuration: --access-token-ttl-seconds must be between 10 and 86400");
     }
-    crypto::SetPasswordHashCost(static_cast<unsigned long long>(ctx.config.GetInt("password-hash-opslimit")),
-                                static_cast<size_t>(ctx.config.GetInt("password-hash-memlimit-kib")) * 1024);
+    std::string key_bytes;
+    if (!ctx.config.Get("data-key").empty()) {
+      auto decoded = crypto::Base64Decode(ctx.config.Get("data-key"));
+      if (!decoded.ok()) {
+        return InvalidArgument("bad configuration: --data-key (SALESOS_DATA_KEY) is not base64");
+      }
+      key_bytes = *decoded;
+    } else {
+      auto loaded = crypto::LoadOrCreateKeyFile(InDataDir(ctx.config, "data-key-file", "data.key"), 32);
+      if (!loaded.ok()) {
+        return InvalidArgument("bad configuration: --data-key-file (SALESOS_DATA_KEY_FILE): " +
+                               loaded.status().message());
+      }
+      key_bytes = *loaded;
+    }
+    auto aead = crypto::Aead::FromKey(key_bytes);
+    if (!aead.ok()) {
+      return InvalidArgument("bad configuration: the data key must be 32 bytes (base64 of 32)");
+    }
+    state.data_key.emplace(std::move(*aead));
+
+    crypto::SetPasswordHashCost(
+        static_cast<unsigned long long>(ctx.config.GetInt("password-hash-opslimit")),
+        static_cast<size_t>(ctx.config.GetInt("password-hash-memlimit-kib")) * 1024);
     int64_t slots = ctx.config.GetInt("password-hash-slots");
     if (slots <= 0) {
       slots = std::max(1u, std::thread::hardware_concurrency());
@@ -67,8 +103,20 @@ int main(int argc, char** argv) {
     state.hasher = std::make_unique<auth::PasswordHasher>(static_cast<int>(slots));
     state.store = std::make_unique<auth::AuthStore>(ctx.store);
     state.issuer = std::make_unique<auth::TokenIssuer>(*key, ctx.redis, static_cast<int>(ttl));
-    return rpc::Services(std::make_unique<auth::AuthService>(*state.store, *state.issuer,
-                                                             *state.hasher, ctx.pool));
+    state.sessions = std::make_unique<auth::Sessions>(ctx.redis, *state.issuer);
+    state.login_guard = std::make_unique<auth::LoginGuard>(ctx.redis);
+
+    auth::AuthServiceOptions options;
+    options.superadmin_emails = auth::ParseEmailList(ctx.config.Get("superadmin-emails"));
+    options.service_secret = ctx.service_secret;
+    return rpc::Services(
+        std::make_unique<auth::AuthService>(*state.store, *state.issuer, *state.hasher,
+                                            *state.sessions, *state.login_guard, options, ctx.pool),
+        std::make_unique<auth::WorkspaceServiceImpl>(ctx.store, *state.store, *state.hasher,
+                                                     *state.sessions, ctx.events, ctx.pool),
+        std::make_unique<auth::IntegrationServiceImpl>(ctx.store, *state.data_key, ctx.events,
+                                                       ctx.pool),
+        std::make_unique<auth::ChannelServiceImpl>(ctx.store, *state.data_key, ctx.pool));
   };
   return rpc::RunService(argc, argv, def);
 }

@@ -19,8 +19,8 @@ std::string TokenIssuer::RefreshKey(const std::string& refresh_token) {
 }
 
 Result<IssuedTokens> TokenIssuer::Issue(const std::string& user_id,
-                                        const std::string& workspace_id,
-                                        const std::string& role) {
+                                        const std::string& workspace_id, const std::string& role,
+                                        const std::string& family) {
   crypto::JwtClaims claims;
   claims.sub = user_id;
   claims.wid = workspace_id;
@@ -34,13 +34,26 @@ Result<IssuedTokens> TokenIssuer::Issue(const std::string& user_id,
   out.access_token = crypto::SignJwt(claims, key_, kid_);
   out.expires_in = access_ttl_seconds_;
   out.refresh_token = crypto::Base64UrlEncode(crypto::SecureRandom(32));
-  // The record names the token's family (the first token of a login); rotation (issue 3) keeps it.
-  std::string record = user_id + " " + workspace_id + " " + claims.jti;
+  // The record names the token's family (one login's chain of refresh tokens).
+  std::string record =
+      user_id + " " + workspace_id + " " + (family.empty() ? claims.jti : family);
   Status st = redis_->Set(RefreshKey(out.refresh_token), record, kRefreshTtlSeconds * 1000);
   if (!st.ok()) {
     return Unavailable("cannot store the session right now; try again");
   }
   return out;
+}
+
+std::string TokenIssuer::SignService(const std::string& service, int64_t* expires_at) {
+  crypto::JwtClaims claims;
+  claims.sub = "service:" + service;
+  claims.role = "service";
+  claims.typ = "service";
+  claims.jti = NewUuidV7();
+  claims.iat = clock_.NowSeconds();
+  claims.exp = claims.iat + kServiceTokenTtlSeconds;
+  *expires_at = claims.exp;
+  return crypto::SignJwt(claims, key_, kid_);
 }
 
 std::vector<crypto::Jwk> TokenIssuer::PublicKeys() const { return {crypto::ToJwk(key_)}; }

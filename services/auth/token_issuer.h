@@ -17,6 +17,7 @@ namespace salesos::auth {
 
 inline constexpr int kDefaultAccessTtlSeconds = 15 * 60;
 inline constexpr int64_t kRefreshTtlSeconds = 30LL * 24 * 3600;
+inline constexpr int kServiceTokenTtlSeconds = 5 * 60;
 
 struct IssuedTokens {
   std::string access_token;
@@ -29,9 +30,13 @@ class TokenIssuer {
   TokenIssuer(crypto::Ed25519Key key, redis::ClientPtr redis, int access_ttl_seconds,
               const Clock& clock = SystemClock());
 
-  // kUnavailable when the refresh token cannot be stored.
+  // kUnavailable when the refresh token cannot be stored. `family` names the chain of refresh
+  // tokens the new one belongs to (Sessions); empty: a chain of its own (the access token's jti).
   Result<IssuedTokens> Issue(const std::string& user_id, const std::string& workspace_id,
-                             const std::string& role);
+                             const std::string& role, const std::string& family = "");
+  // A service token: typ "service", sub the service's name, role "service", 5 minutes.
+  std::string SignService(const std::string& service, int64_t* expires_at);
+  int access_ttl_seconds() const { return access_ttl_seconds_; }
   // The public keys that verify what this issuer signs.
   std::vector<crypto::Jwk> PublicKeys() const;
 

@@ -59,6 +59,15 @@ std::string MetadataValue(const grpc::ServerContextBase* ctx, std::string_view k
 
 Result<Caller> CallerOf(const grpc::ServerContextBase* ctx) { return Registry().Get(ctx); }
 
+int RoleRank(std::string_view role) {
+  if (role == "viewer") return 1;
+  if (role == "agent") return 2;
+  if (role == "admin") return 3;
+  if (role == "owner") return 4;
+  if (role == "superadmin") return 100;
+  return 0;
+}
+
 std::string RequestIdOf(const grpc::ServerContextBase* ctx) {
   return MetadataValue(ctx, "x-request-id");
 }

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "salesos/core/config.h"
+#include "salesos/rpc/access.h"
 #include "salesos/core/log.h"
 
 namespace salesos::rpc {
@@ -21,31 +22,34 @@ using grpc::experimental::InterceptionHookPoints;
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
   AuthInterceptor(grpc::experimental::ServerRpcInfo* info, TokenVerifier* verifier)
-      : ctx_(info->server_context()), verifier_(verifier) {}
+      : ctx_(info->server_context()), method_(info->method()), verifier_(verifier) {}
   ~AuthInterceptor() override {
     if (recorded_) {
       internal::ForgetCaller(ctx_);
     }
   }
 
+  // Verifies the bearer token once the metadata arrives and records the call's access decision
+  // (CallerOf); rpc::Handle answers with it before running any handler.
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* md = methods->GetRecvInitialMetadata();
       auto it = md->find("authorization");
+      Result<Caller> caller = Unauthenticated("missing bearer token");
       if (it != md->end()) {
-        std::string_view header(it->second.data(), it->second.size());
-        std::string_view token = BearerToken(header);
-        internal::RecordCaller(
-            ctx_, token.empty() ? Result<Caller>(Unauthenticated("authorization is not a bearer token"))
-                                : verifier_->Verify(token));
-        recorded_ = true;
+        std::string_view token = BearerToken({it->second.data(), it->second.size()});
+        caller = token.empty() ? Result<Caller>(Unauthenticated("authorization is not a bearer token"))
+                               : verifier_->Verify(token);
       }
+      internal::RecordCaller(ctx_, Decide(AccessRuleFor(method_ ? method_ : ""), std::move(caller)));
+      recorded_ = true;
     }
     methods->Proceed();
   }
 
  private:
   const grpc::ServerContextBase* ctx_;
+  const char* method_;
   TokenVerifier* verifier_;
   bool recorded_ = false;
 };

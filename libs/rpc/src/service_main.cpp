@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "salesos/core/log.h"
+#include "salesos/crypto/aead.h"
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/server.h"
 #include "salesos/rpc/signals.h"
@@ -48,6 +49,9 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
              false);
   config.Add("redis-url", "redis://127.0.0.1:6390", "redis://host:port[/db] or unix:///path");
   config.Add("auth-addr", "127.0.0.1:50051", "auth service gRPC address");
+  config.Add("service-secret-file", "",
+             "shared secret the services prove themselves to auth with; empty: "
+             "<data-dir>/service.secret, generated when missing");
   config.Add("workers", "8", "handler threads");
   config.Add("log-level", "info", "debug | info | warn | error");
   config.Add("drain-timeout-ms", "8000", "time in-flight calls get after SIGTERM");
@@ -91,9 +95,21 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
     Die(program, "bad configuration: --redis-url (SALESOS_REDIS_URL): " + redis.status().message());
   }
 
+  std::string secret_file = config.Get("service-secret-file");
+  if (secret_file.empty()) {
+    secret_file = (std::filesystem::path(config.Get("data-dir")) / "service.secret").string();
+  }
+  auto secret = crypto::LoadOrCreateKeyFile(secret_file, 32);
+  if (!secret.ok()) {
+    Die(program, "bad configuration: --service-secret-file (SALESOS_SERVICE_SECRET_FILE): " +
+                     secret.status().message());
+  }
+
   WorkPool pool(static_cast<int>(config.GetInt("workers")));
   auto auth_channel = MakeChannel(config.Get("auth-addr"));
-  ServiceContext ctx{config, **store, *redis, pool, auth_channel};
+  ServiceTokenSource service_tokens(auth_channel, def.name, *secret);
+  EventPublisher events(*redis, def.name);
+  ServiceContext ctx{config, **store, *redis, pool, auth_channel, *secret, service_tokens, events};
 
   Result<TokenVerifierPtr> verifier =
       def.make_verifier ? def.make_verifier(ctx)

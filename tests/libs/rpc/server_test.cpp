@@ -70,10 +70,14 @@ class AuthServer {
     auth_store_ = std::make_unique<auth::AuthStore>(*store_);
     redis::RedisOptions redis_options;
     redis_options.command_timeout_ms = 2000;
-    issuer_ = std::make_unique<auth::TokenIssuer>(
-        key_, Unwrap(redis::Connect(redis_.url(), redis_options)), 900);
+    redis_client_ = Unwrap(redis::Connect(redis_.url(), redis_options));
+    issuer_ = std::make_unique<auth::TokenIssuer>(key_, redis_client_, 900);
     hasher_ = std::make_unique<auth::PasswordHasher>(2);
-    service_ = std::make_unique<auth::AuthService>(*auth_store_, *issuer_, *hasher_, pool_);
+    sessions_ = std::make_unique<auth::Sessions>(redis_client_, *issuer_);
+    login_guard_ = std::make_unique<auth::LoginGuard>(redis_client_);
+    service_ = std::make_unique<auth::AuthService>(*auth_store_, *issuer_, *hasher_, *sessions_,
+                                                   *login_guard_, auth::AuthServiceOptions{},
+                                                   pool_);
 
     auth::TokenIssuer* issuer = issuer_.get();
     verifier_ = std::make_shared<CountingVerifier>(std::make_shared<JwtTokenVerifier>(
@@ -115,6 +119,9 @@ class AuthServer {
   std::unique_ptr<auth::AuthStore> auth_store_;
   std::unique_ptr<auth::TokenIssuer> issuer_;
   std::unique_ptr<auth::PasswordHasher> hasher_;
+  redis::ClientPtr redis_client_;
+  std::unique_ptr<auth::Sessions> sessions_;
+  std::unique_ptr<auth::LoginGuard> login_guard_;
   WorkPool pool_;
   std::unique_ptr<auth::AuthService> service_;
   std::shared_ptr<CountingVerifier> verifier_;

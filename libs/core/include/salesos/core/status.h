@@ -52,12 +52,19 @@ class [[nodiscard]] Status {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::vector<FieldViolation>& violations() const { return violations_; }
+  // For RESOURCE_EXHAUSTED and UNAVAILABLE: when trying again makes sense (HTTP Retry-After).
+  int retry_after_seconds() const { return retry_after_seconds_; }
+  Status&& WithRetryAfter(int seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
   std::string ToString() const;
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
   std::vector<FieldViolation> violations_;
+  int retry_after_seconds_ = 0;
 };
 
 inline Status OkStatus() { return {}; }

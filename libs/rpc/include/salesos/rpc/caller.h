@@ -13,17 +13,25 @@
 namespace salesos::rpc {
 
 struct Caller {
+  bool anonymous() const { return user_id.empty(); }
+  bool is_service() const { return token_type == "service"; }
   std::string user_id;
   std::string workspace_id;
-  std::string role;       // "owner" | "admin" | "agent" | "viewer" | "service"
+  std::string role;       // "owner" | "admin" | "agent" | "viewer" | "superadmin"; "service"
   std::string token_id;   // jti
   std::string token_type; // "access" | "service"
   int64_t expires_at = 0; // unix seconds
 };
 
-// The verified caller of the call on `ctx`, or UNAUTHENTICATED with the reason (no token, expired,
-// bad signature...). Valid from the handler's start until the call finishes.
+// The access decision of the call on `ctx`: its verified caller, or UNAUTHENTICATED with the
+// reason (no token, expired, bad signature...), or PERMISSION_DENIED when the method's
+// (salesos.api.access) rule refuses the caller's role. An empty Caller for an anonymous rpc
+// called without a token. Valid from the handler's start until the call finishes.
 Result<Caller> CallerOf(const grpc::ServerContextBase* ctx);
+
+// Rank of a role for rule checks: viewer 1, agent 2, admin 3, owner 4, superadmin above all; 0
+// for anything else.
+int RoleRank(std::string_view role);
 
 // Request and trace ids of a call, read from metadata (x-request-id, traceparent).
 std::string RequestIdOf(const grpc::ServerContextBase* ctx);

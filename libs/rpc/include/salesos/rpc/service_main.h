@@ -5,7 +5,7 @@
 // and returns 0. Bad configuration exits 2 with one line naming the setting.
 //
 // Common settings (flag / env): listen (SALESOS_LISTEN), port-file, data-dir, database-url,
-// redis-url, auth-addr, workers, log-level, drain-timeout-ms. A service adds its own in
+// redis-url, auth-addr, service-secret-file, workers, log-level, drain-timeout-ms. A service adds its own in
 // add_settings.
 
 #include <grpcpp/grpcpp.h>
@@ -19,6 +19,8 @@
 #include "salesos/core/config.h"
 #include "salesos/core/status.h"
 #include "salesos/redis/redis.h"
+#include "salesos/rpc/events.h"
+#include "salesos/rpc/service_token.h"
 #include "salesos/rpc/token_verifier.h"
 #include "salesos/rpc/work_pool.h"
 #include "salesos/store/store.h"
@@ -31,6 +33,11 @@ struct ServiceContext {
   redis::ClientPtr redis;
   WorkPool& pool;
   std::shared_ptr<grpc::Channel> auth_channel;
+  // The shared service secret (--service-secret-file), and this service's tokens for calling
+  // others.
+  const std::string& service_secret;
+  ServiceTokenSource& service_tokens;
+  EventPublisher& events;
 };
 
 struct ServiceDefinition {

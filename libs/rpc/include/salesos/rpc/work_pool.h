@@ -41,14 +41,22 @@ class WorkPool {
   std::vector<std::thread> threads_;
 };
 
-// Runs `handler` (returning salesos::Status) on `pool` with the call's request and trace ids in
-// the log context, and finishes the call with its status. The usual body of a callback handler:
-//   return rpc::Handle(ctx, pool_, [=] { return logic_.Register(*req, resp); });
+// The usual body of a callback handler:
+//   return rpc::Handle(ctx, pool_, [=](const rpc::Caller& caller) { return logic_.Do(caller, *req, resp); });
+// Answers with the access decision of the call (the method's (salesos.api.access) rule applied to
+// its verified token: UNAUTHENTICATED or PERMISSION_DENIED) without running `handler`; otherwise
+// runs `handler` on `pool` with the call's request and trace ids in the log context and finishes
+// the call with its status. For anonymous rpcs the caller is empty unless a valid token came along.
 template <typename Handler>
 grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, WorkPool& pool,
                                  Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  pool.Post([ctx, reactor, handler = std::move(handler)]() mutable {
+  Result<Caller> caller = CallerOf(ctx);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpc(caller.status()));
+    return reactor;
+  }
+  pool.Post([ctx, reactor, caller = std::move(*caller), handler = std::move(handler)]() mutable {
     // A call cancelled while queued (client gone, deadline passed, server past its drain time)
     // has already been answered: running it would do work nobody waits for, with effects (an
     // account created) its client was told did not happen, and hold up Shutdown.
@@ -57,23 +65,10 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, WorkPool& poo
       return;
     }
     log::ScopedLogContext log_ctx(RequestIdOf(ctx), TraceIdOf(ctx));
-    Status st = handler();
+    Status st = handler(static_cast<const Caller&>(caller));
     reactor->Finish(ToGrpc(st));
   });
   return reactor;
-}
-
-// As Handle, but the caller must present a valid token first (UNAUTHENTICATED otherwise).
-template <typename Handler>
-grpc::ServerUnaryReactor* HandleAuthenticated(grpc::CallbackServerContext* ctx, WorkPool& pool,
-                                              Handler handler) {
-  return Handle(ctx, pool, [ctx, handler = std::move(handler)]() mutable -> Status {
-    auto caller = CallerOf(ctx);
-    if (!caller.ok()) {
-      return caller.status();
-    }
-    return handler(*caller);
-  });
 }
 
 }  // namespace salesos::rpc

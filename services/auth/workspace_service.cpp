@@ -1,0 +1,1 @@
+#include "workspace_service.h"
