@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "salesos/core/config.h"
 #include "salesos/rpc/access.h"
@@ -83,8 +85,8 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
   return OkStatus();
 }
 
-ServiceServer::ServiceServer(ServerOptions options, TokenVerifierPtr verifier)
-    : options_(std::move(options)), verifier_(std::move(verifier)) {}
+ServiceServer::ServiceServer(ServerOptions options, TokenVerifierPtr verifier, WorkPool* pool)
+    : options_(std::move(options)), verifier_(std::move(verifier)), pool_(pool) {}
 
 ServiceServer::~ServiceServer() { Shutdown(); }
 
@@ -133,7 +135,23 @@ void ServiceServer::Shutdown() {
   server_->GetHealthCheckService()->SetServingStatus(false);
   auto deadline = std::chrono::system_clock::now() +
                   std::chrono::milliseconds(options_.drain_timeout_ms);
+  // Once the drain time is up gRPC cancels what is left; queued handlers must then not run (their
+  // clients were told they failed). A timer thread flips the pool at the deadline, since
+  // Shutdown blocks until every handler has finished.
+  std::thread abandon;
+  std::promise<void> done;
+  if (pool_ != nullptr) {
+    abandon = std::thread([pool = pool_, deadline, f = done.get_future()]() mutable {
+      if (f.wait_until(deadline) == std::future_status::timeout) {
+        pool->Abandon();
+      }
+    });
+  }
   server_->Shutdown(deadline);
+  done.set_value();
+  if (abandon.joinable()) {
+    abandon.join();
+  }
   server_->Wait();
   server_.reset();
 }

@@ -127,7 +127,7 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   server_options.listen_addr = config.Get("listen");
   server_options.port_file = config.Get("port-file");
   server_options.drain_timeout_ms = static_cast<int>(config.GetInt("drain-timeout-ms"));
-  ServiceServer server(server_options, *verifier);
+  ServiceServer server(server_options, *verifier, &pool);
   for (auto& s : *services) {
     server.AddService(s.get());
   }

@@ -87,7 +87,7 @@ class AuthServer {
     options.listen_addr = "127.0.0.1:0";
     options.port_file = dir_.File("auth.port");
     options.drain_timeout_ms = drain_timeout_ms;
-    server_ = std::make_unique<ServiceServer>(options, verifier_);
+    server_ = std::make_unique<ServiceServer>(options, verifier_, &pool_);
     server_->AddService(service_.get());
     Status st = server_->Start();
     INFO(st.ToString());

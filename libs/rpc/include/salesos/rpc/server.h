@@ -13,6 +13,7 @@
 
 #include "salesos/core/status.h"
 #include "salesos/rpc/token_verifier.h"
+#include "salesos/rpc/work_pool.h"
 
 namespace salesos::rpc {
 
@@ -27,7 +28,8 @@ struct ServerOptions {
 
 class ServiceServer {
  public:
-  ServiceServer(ServerOptions options, TokenVerifierPtr verifier);
+  // `pool`, when given, is told to abandon what is still queued once the drain time is up.
+  ServiceServer(ServerOptions options, TokenVerifierPtr verifier, WorkPool* pool = nullptr);
   ~ServiceServer();
 
   // Services are not owned and must outlive the server.
@@ -39,6 +41,7 @@ class ServiceServer {
  private:
   ServerOptions options_;
   TokenVerifierPtr verifier_;
+  WorkPool* pool_;
   std::vector<grpc::Service*> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

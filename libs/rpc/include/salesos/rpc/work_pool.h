@@ -7,6 +7,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -29,6 +30,10 @@ class WorkPool {
   WorkPool& operator=(const WorkPool&) = delete;
 
   void Post(std::function<void()> task);
+  // From now on, calls still queued are answered UNAVAILABLE instead of run (the server's drain
+  // time is up and it has answered them already).
+  void Abandon() { abandoned_.store(true); }
+  bool abandoned() const { return abandoned_.load(); }
   // Stops taking work, finishes what is queued and joins the threads.
   void Shutdown();
 
@@ -38,6 +43,7 @@ class WorkPool {
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  std::atomic<bool> abandoned_{false};
   std::vector<std::thread> threads_;
 };
 
@@ -56,11 +62,12 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, WorkPool& poo
     reactor->Finish(ToGrpc(caller.status()));
     return reactor;
   }
-  pool.Post([ctx, reactor, caller = std::move(*caller), handler = std::move(handler)]() mutable {
+  pool.Post([ctx, reactor, &pool, caller = std::move(*caller),
+             handler = std::move(handler)]() mutable {
     // A call cancelled while queued (client gone, deadline passed, server past its drain time)
     // has already been answered: running it would do work nobody waits for, with effects (an
     // account created) its client was told did not happen, and hold up Shutdown.
-    if (ctx->IsCancelled()) {
+    if (ctx->IsCancelled() || pool.abandoned()) {
       reactor->Finish(grpc::Status::CANCELLED);
       return;
     }
