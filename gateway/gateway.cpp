@@ -42,15 +42,46 @@ std::string TraceparentFor(const Request& req) {
   return "00-" + RandomHex(16) + "-" + RandomHex(8) + "-01";
 }
 
+// The IETF draft's RateLimit headers (draft-ietf-httpapi-ratelimit-headers).
+void SetRateLimitHeaders(Response& res, const RateLimitDecision& decision) {
+  res.set("RateLimit-Limit", std::to_string(decision.limit));
+  res.set("RateLimit-Remaining", std::to_string(decision.remaining));
+  res.set("RateLimit-Reset", std::to_string(decision.reset_seconds));
+}
+
+// Whether the router sees the path under /api/. It skips empty segments ("//api//v1/auth/me" is
+// /api/v1/auth/me), so a plain prefix test would let such spellings past the rate limits.
+bool IsApiPath(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  size_t start = path.find_first_not_of('/');
+  if (start == std::string_view::npos) {
+    return false;
+  }
+  path.remove_prefix(start);
+  return path.starts_with("api") && (path.size() == 3 || path[3] == '/');
+}
+
+// The last X-Forwarded-For value: with several header lines, the last line's ends the list.
+std::string_view LastForwardedFor(const Request& req) {
+  std::string_view value;
+  auto [begin, end] = req.equal_range("X-Forwarded-For");
+  for (auto it = begin; it != end; ++it) {
+    value = it->value();
+  }
+  return value;
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, Router router, Upstreams upstreams,
-                 rpc::TokenVerifierPtr verifier, redis::ClientPtr redis)
-    : options_(options),
+                 rpc::TokenVerifierPtr verifier, redis::ClientPtr redis,
+                 std::shared_ptr<RateLimiter> limiter)
+    : options_(std::move(options)),
       router_(std::move(router)),
       upstreams_(std::move(upstreams)),
       verifier_(std::move(verifier)),
       redis_(std::move(redis)),
+      limiter_(std::move(limiter)),
       blocking_(2) {}
 
 Gateway::~Gateway() { blocking_.Shutdown(); }
@@ -116,6 +147,10 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
   }
   Match match = router_.Find(req.method_string(), path);
   if (match.route == nullptr) {
+    // Probing for routes costs like any request.
+    if (!Admit(req, remote_ip, "", request_id, answer)) {
+      return;
+    }
     if (match.method_mismatch) {
       Response res = Error(version, keep_alive,
                            Status(Code::kUnimplemented, "method " + method + " is not allowed on " +
@@ -129,10 +164,41 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
                  request_id));
     return;
   }
-  Forward(match, std::move(req), std::move(request_id), std::move(answer));
+  Forward(match, std::move(req), remote_ip, std::move(request_id), std::move(answer));
 }
 
-void Gateway::Forward(const Match& match, Request&& req, std::string request_id, Respond respond) {
+bool Gateway::Admit(const Request& req, const std::string& remote_ip, std::string_view user_id,
+                    const std::string& request_id, Respond& respond) {
+  // Only the API is limited: probes must always answer, and webhooks come from Meta's many
+  // addresses, so a per-IP limit there would refuse Meta, not an abuser.
+  if (limiter_ == nullptr || !IsApiPath(req.target())) {
+    return true;
+  }
+  std::string client_ip = options_.trusted_proxies.ClientIp(remote_ip, LastForwardedFor(req));
+  RateLimitDecision decision = limiter_->Check(client_ip, user_id);
+  if (!decision.decided) {
+    return true;
+  }
+  if (!decision.allowed) {
+    std::string per = decision.scope == "user" ? "user" : "client address";
+    Status refusal = ResourceExhausted("rate limit exceeded: " + std::to_string(decision.limit) +
+                                       " requests a minute per " + per + "; retry in " +
+                                       std::to_string(decision.retry_after_seconds) + " s")
+                         .WithRetryAfter(static_cast<int>(decision.retry_after_seconds));
+    Response res = Error(req.version(), req.keep_alive(), refusal, request_id);
+    SetRateLimitHeaders(res, decision);
+    respond(std::move(res));
+    return false;
+  }
+  respond = [respond = std::move(respond), decision](Response res) {
+    SetRateLimitHeaders(res, decision);
+    respond(std::move(res));
+  };
+  return true;
+}
+
+void Gateway::Forward(const Match& match, Request&& req, const std::string& remote_ip,
+                      std::string request_id, Respond respond) {
   const Route& route = *match.route;
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
@@ -142,20 +208,27 @@ void Gateway::Forward(const Match& match, Request&& req, std::string request_id,
   if (auto it = req.find(http::field::authorization); it != req.end()) {
     authorization = std::string(it->value());
   }
+  // The token is checked before the rate limits, which need the user; its verdict is given after
+  // them, so requests with bad tokens count against their address like any other.
+  Result<rpc::Caller> caller = rpc::Caller{};
   if (!route.allow_anonymous) {
     std::string_view token = rpc::BearerToken(authorization);
     if (token.empty()) {
-      fail(Unauthenticated(authorization.empty()
-                               ? "missing bearer token (Authorization: Bearer <accessToken>)"
-                               : "Authorization must be a bearer token"));
-      return;
+      caller = Unauthenticated(authorization.empty()
+                                   ? "missing bearer token (Authorization: Bearer <accessToken>)"
+                                   : "Authorization must be a bearer token");
+    } else {
+      // The service decides again; deciding here too spares it calls that cannot succeed.
+      caller = rpc::Decide(route.access, verifier_->Verify(token));
     }
-    // The service decides again; deciding here too spares it calls that cannot succeed.
-    auto caller = rpc::Decide(route.access, verifier_->Verify(token));
-    if (!caller.ok()) {
-      fail(caller.status());
-      return;
-    }
+  }
+  if (!Admit(req, remote_ip, caller.ok() ? std::string_view(caller->user_id) : "", request_id,
+             respond)) {
+    return;
+  }
+  if (!caller.ok()) {
+    fail(caller.status());
+    return;
   }
 
   const Message* prototype =

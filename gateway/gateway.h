@@ -1,9 +1,11 @@
 #pragma once
 
 // Gateway: turns one HTTP request into an answer. Hand-written routes (/healthz, /readyz) first,
-// then the routes built from the protos: bearer check (verified tokens cached), JSON → proto,
-// a unary call to the upstream with a deadline and the caller's metadata, proto → JSON or the
-// error body of DESIGN §4. Independent of the connection handling (http_session), thread-safe.
+// then the routes built from the protos: bearer check (verified tokens cached), the rate limits of
+// /api/ (per client IP, and per user when the token is valid; RateLimit-* headers on every /api/
+// answer, 429 past them), JSON → proto, a unary call to the upstream with a deadline and the
+// caller's metadata, proto → JSON or the error body of DESIGN §4. Independent of the connection
+// handling (http_session), thread-safe.
 
 #include <boost/beast/http.hpp>
 
@@ -12,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "rate_limiter.h"
 #include "router.h"
 #include "salesos/redis/redis.h"
 #include "salesos/rpc/token_verifier.h"
@@ -29,12 +32,14 @@ struct GatewayOptions {
   int upstream_timeout_ms = 10'000;
   int readiness_timeout_ms = 1'000;
   bool access_log = true;
+  TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client for rate limits
 };
 
 class Gateway {
  public:
   Gateway(GatewayOptions options, Router router, Upstreams upstreams,
-          rpc::TokenVerifierPtr verifier, redis::ClientPtr redis);
+          rpc::TokenVerifierPtr verifier, redis::ClientPtr redis,
+          std::shared_ptr<RateLimiter> limiter = nullptr);  // nullptr: no rate limits
   ~Gateway();
 
   // Answers `req` through `respond`, exactly once, possibly on another thread.
@@ -52,13 +57,19 @@ class Gateway {
 
  private:
   void Readiness(unsigned version, bool keep_alive, std::string request_id, Respond respond);
-  void Forward(const Match& match, Request&& req, std::string request_id, Respond respond);
+  void Forward(const Match& match, Request&& req, const std::string& remote_ip,
+               std::string request_id, Respond respond);
+  // The rate limits of an /api/ request (anything else passes): false when it was refused and
+  // answered 429; otherwise `respond` is wrapped to add the RateLimit headers to the answer.
+  bool Admit(const Request& req, const std::string& remote_ip, std::string_view user_id,
+             const std::string& request_id, Respond& respond);
 
   GatewayOptions options_;
   Router router_;
   Upstreams upstreams_;
   rpc::TokenVerifierPtr verifier_;
   redis::ClientPtr redis_;
+  std::shared_ptr<RateLimiter> limiter_;
   rpc::WorkPool blocking_;  // readiness probes, which block
   std::atomic<int64_t> in_flight_{0};
 };

@@ -11,6 +11,7 @@
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
 #include "salesos/rpc/client.h"
+#include "salesos/rpc/revocations.h"
 #include "salesos/rpc/server.h"
 #include "salesos/rpc/signals.h"
 
@@ -21,6 +22,10 @@ namespace {
   salesos::log::Error("cannot start", {{"error", line}});
   std::exit(2);
 }
+
+// The rate limiter asks Redis on the I/O threads: a Redis that hangs may hold each of them this
+// long at most (once a second: the limiter pauses after a failure), against ~50 µs per check.
+constexpr int kRateLimitRedisTimeoutMs = 100;
 
 constexpr const char* kUpstreams[][2] = {
     {"auth", "127.0.0.1:50051"},           {"campaign", "127.0.0.1:50052"},
@@ -60,6 +65,12 @@ int main(int argc, char** argv) {
   config.Add("upstream-timeout-ms", "10000", "deadline of each call to a service");
   config.Add("drain-timeout-ms", "8000", "time in-flight requests get after SIGTERM");
   config.Add("access-log", "true", "one log line per request");
+  config.Add("rate-limit-ip-per-min", "1200",
+             "requests a minute per client IP on /api/, in bursts of as many (0: no limit)");
+  config.Add("rate-limit-user-per-min", "600",
+             "requests a minute per signed-in user on /api/, in bursts of as many (0: no limit)");
+  config.Add("trusted-proxies", "",
+             "comma list of proxy IPs whose X-Forwarded-For (last entry) names the client");
   config.Add("log-level", "info", "debug | info | warn | error");
   config.ParseOrExit(argc, argv);
 
@@ -69,6 +80,23 @@ int main(int argc, char** argv) {
   }
   log::Init("gateway", level);
   log::Info("starting", {{"config", config.Describe()}});
+
+  gateway::RateLimiterOptions rate_limits;
+  rate_limits.ip_per_minute = config.GetInt("rate-limit-ip-per-min");
+  rate_limits.user_per_minute = config.GetInt("rate-limit-user-per-min");
+  for (auto [flag, value] : {std::pair{"rate-limit-ip-per-min", rate_limits.ip_per_minute},
+                             std::pair{"rate-limit-user-per-min", rate_limits.user_per_minute}}) {
+    if (value < 0 || value > gateway::RateLimiter::kMaxPerMinute) {
+      Die("bad configuration: --" + std::string(flag) + " (" + Config::EnvName(flag) +
+          ") must be between 0 (no limit) and " +
+          std::to_string(gateway::RateLimiter::kMaxPerMinute));
+    }
+  }
+  auto proxies = gateway::TrustedProxies::Parse(config.Get("trusted-proxies"));
+  if (!proxies.ok()) {
+    Die("bad configuration: --trusted-proxies (SALESOS_TRUSTED_PROXIES): " +
+        proxies.status().message());
+  }
 
   gateway::Router router;
   gateway::Upstreams upstreams;
@@ -92,13 +120,42 @@ int main(int argc, char** argv) {
   if (!redis.ok()) {
     Die("bad configuration: --redis-url (SALESOS_REDIS_URL): " + redis.status().message());
   }
-  auto verifier = std::make_shared<rpc::JwtTokenVerifier>(
-      rpc::AuthJwksSource(rpc::MakeChannel(config.Get("auth-addr"))));
+  // Tokens of ended sessions (logout-all, a password change, a removed member, a deleted
+  // workspace) are refused here at once; everywhere else they expire within their 15 minutes.
+  auto revocations = std::make_shared<rpc::RevocationList>(config.Get("redis-url"), *redis);
+  revocations->Start();
+  auto verifier = std::make_shared<rpc::RevocationCheckingVerifier>(
+      std::make_shared<rpc::JwtTokenVerifier>(
+          rpc::AuthJwksSource(rpc::MakeChannel(config.Get("auth-addr")))),
+      revocations);
+
+  int threads = static_cast<int>(config.GetInt("threads"));
+  if (threads <= 0) {
+    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+
+  std::shared_ptr<gateway::RateLimiter> limiter;
+  if (rate_limits.ip_per_minute > 0 || rate_limits.user_per_minute > 0) {
+    // A client of its own: short timeouts, and a connection for every I/O thread, so a check
+    // never waits for a connection the gateway's other Redis calls hold.
+    redis::RedisOptions limiter_redis_options;
+    limiter_redis_options.pool_size = threads;
+    limiter_redis_options.connect_timeout_ms = kRateLimitRedisTimeoutMs;
+    limiter_redis_options.command_timeout_ms = kRateLimitRedisTimeoutMs;
+    auto limiter_redis = redis::Connect(config.Get("redis-url"), limiter_redis_options);
+    if (!limiter_redis.ok()) {
+      Die("bad configuration: --redis-url (SALESOS_REDIS_URL): " +
+          limiter_redis.status().message());
+    }
+    limiter = std::make_shared<gateway::RateLimiter>(*limiter_redis, rate_limits);
+  }
 
   gateway::GatewayOptions options;
   options.upstream_timeout_ms = static_cast<int>(config.GetInt("upstream-timeout-ms"));
   options.access_log = config.GetBool("access-log");
-  gateway::Gateway gw(options, std::move(router), std::move(upstreams), verifier, *redis);
+  options.trusted_proxies = std::move(proxies).value();
+  gateway::Gateway gw(std::move(options), std::move(router), std::move(upstreams), verifier, *redis,
+                      limiter);
 
   gateway::SessionLimits limits;
   limits.max_body_bytes = static_cast<size_t>(config.GetInt("max-body-bytes"));
@@ -115,10 +172,6 @@ int main(int argc, char** argv) {
   if (ec) {
     Die("bad configuration: --http-addr (SALESOS_HTTP_ADDR): '" + hp->host +
         "' is not an IP address");
-  }
-  int threads = static_cast<int>(config.GetInt("threads"));
-  if (threads <= 0) {
-    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   net::io_context ioc(threads);
   auto listener = std::make_shared<gateway::Listener>(ioc, gw, limits);

@@ -13,7 +13,6 @@ constexpr char kRefreshPrefix[] = "salesos:auth:refresh:";
 constexpr char kRotatedPrefix[] = "salesos:auth:rotated:";
 constexpr char kFamilyPrefix[] = "salesos:auth:family:";
 constexpr char kUserFamiliesPrefix[] = "salesos:auth:user-families:";
-constexpr char kRevokedPrefix[] = "salesos:auth:revoked:";
 
 std::string TokenHash(const std::string& token) { return HexEncode(crypto::Sha256(token)); }
 
@@ -154,12 +153,12 @@ Status Sessions::Logout(const std::string& refresh_token) {
 }
 
 Status Sessions::PublishCutoff(const std::string& kind, const std::string& id) {
-  // Access tokens carry whole seconds: one issued in this very second is refused too, so a
-  // revocation can never miss a token signed just before it.
-  const std::string cutoff = std::to_string(clock_.NowSeconds() + 1);
+  // In milliseconds: access tokens carry their issue time to the millisecond in their jti
+  // (UUIDv7), so a login right after the revocation is not caught by it.
+  const std::string cutoff = std::to_string(clock_.NowMillis() + 1);
   const int64_t ttl_ms = (static_cast<int64_t>(issuer_.access_ttl_seconds()) + 60) * 1000;
-  if (!redis_->Set(kRevokedPrefix + kind + ":" + id, cutoff, ttl_ms).ok() ||
-      !redis_->Publish(kRevocationsChannel, kind + " " + id + " " + cutoff).ok()) {
+  if (!redis_->Set(rpc::kRevokedKeyPrefix + kind + ":" + id, cutoff, ttl_ms).ok() ||
+      !redis_->Publish(rpc::kRevocationsChannel, kind + " " + id + " " + cutoff).ok()) {
     return Unavailable("cannot end the sessions right now; try again");
   }
   return OkStatus();

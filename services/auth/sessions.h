@@ -7,10 +7,10 @@
 //   salesos:auth:rotated:<sha256>        "family"                  a refresh token already used
 //   salesos:auth:family:<family>         set of live token hashes  of one login's chain
 //   salesos:auth:user-families:<user>    set of family ids         for logout-all
-//   salesos:auth:revoked:user:<user>     unix seconds              access tokens issued before are
-//   salesos:auth:revoked:workspace:<id>  unix seconds              refused (kept one token lifetime)
-// A revocation is also PUBLISHed on salesos:auth:revocations ("user <id> <ts>" or
-// "workspace <id> <ts>") so gateways refuse those access tokens at once (rpc::RevocationList);
+//   salesos:auth:revoked:user:<user>     unix milliseconds         access tokens issued before are
+//   salesos:auth:revoked:workspace:<id>  unix milliseconds         refused (kept one token lifetime)
+// A revocation is also PUBLISHed on salesos:auth:revocations ("user <id> <ms>" or
+// "workspace <id> <ms>") so gateways refuse those access tokens at once (rpc::RevocationList);
 // a gateway that missed it still refuses them when they expire, 15 minutes at most.
 // Thread-safe.
 
@@ -19,11 +19,10 @@
 
 #include "salesos/core/status.h"
 #include "salesos/redis/redis.h"
+#include "salesos/rpc/revocations.h"
 #include "token_issuer.h"
 
 namespace salesos::auth {
-
-inline constexpr char kRevocationsChannel[] = "salesos:auth:revocations";
 
 struct RefreshedSession {
   std::string user_id;

@@ -67,10 +67,10 @@ TEST_CASE("register, login and me work end to end on SQLite", "[integration]") {
 
 TEST_CASE("register, login and me work end to end on PostgreSQL", "[integration][postgres]") {
   std::string url = salesos::testing::PostgresUrlOrSkip();
-  Suite suite({url});
+  Suite suite({url, {}});
   RegisterLoginMe(suite);
   // A second suite on the same database (as a restarted deployment) finds its schemas migrated.
-  Suite again({url});
+  Suite again({url, {}});
   RegisterLoginMe(again);
 }
 

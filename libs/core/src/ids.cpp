@@ -79,6 +79,22 @@ std::string NewUuidV7(int64_t unix_millis) {
   return out;
 }
 
+int64_t UuidV7Millis(const std::string& uuid) {
+  if (!IsUuid(uuid) || uuid[14] != '7') {
+    return 0;
+  }
+  int64_t ms = 0;
+  for (size_t i = 0; i < 13; ++i) {
+    if (i == 8) {
+      continue;  // the dash
+    }
+    char c = uuid[i];
+    int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+    ms = ms * 16 + v;
+  }
+  return ms;
+}
+
 bool IsUuid(const std::string& s) {
   if (s.size() != 36) {
     return false;

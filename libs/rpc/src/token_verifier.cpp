@@ -1,5 +1,6 @@
 #include "salesos/rpc/token_verifier.h"
 
+#include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/crypto/hash.h"
 
@@ -83,6 +84,11 @@ Result<Caller> JwtTokenVerifier::VerifyUncached(std::string_view token) {
   caller.role = claims->role;
   caller.token_id = claims->jti;
   caller.token_type = claims->typ.empty() ? "access" : claims->typ;
+  caller.issued_at = claims->iat;
+  caller.issued_at_ms = UuidV7Millis(claims->jti);
+  if (caller.issued_at_ms <= 0 || caller.issued_at_ms / 1000 != claims->iat) {
+    caller.issued_at_ms = claims->iat * 1000;
+  }
   caller.expires_at = claims->exp;
   return caller;
 }

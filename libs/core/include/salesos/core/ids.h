@@ -11,6 +11,9 @@ namespace salesos {
 std::string NewUuidV7();
 std::string NewUuidV7(int64_t unix_millis);
 
+// The Unix milliseconds a UUIDv7 carries; 0 for anything else.
+int64_t UuidV7Millis(const std::string& uuid);
+
 // True for the 36-character hex-and-dash form (any version).
 bool IsUuid(const std::string& s);
 

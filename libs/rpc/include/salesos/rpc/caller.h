@@ -20,6 +20,10 @@ struct Caller {
   std::string role;       // "owner" | "admin" | "agent" | "viewer" | "superadmin"; "service"
   std::string token_id;   // jti
   std::string token_type; // "access" | "service"
+  int64_t issued_at = 0;  // unix seconds
+  // Unix milliseconds: from the jti when it is a UUIDv7 (the issuer's), else issued_at * 1000.
+  // Revocation cut-offs compare against it, so a login right after a logout-all is not refused.
+  int64_t issued_at_ms = 0;
   int64_t expires_at = 0; // unix seconds
 };
 

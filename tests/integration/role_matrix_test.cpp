@@ -1,0 +1,190 @@
+// The role matrix, generated from the one permission table (the (salesos.api.access) option of
+// every rpc): for each HTTP route and each workspace role, the roles the rule allows get through
+// (whatever else the call then says), the others get 403. A new route is covered by being added.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <google/protobuf/descriptor.h>
+
+#include "salesos/api/access.pb.h"
+#include "salesos/api/http.pb.h"
+#include "salesos/core/ids.h"
+#include "support/suite.h"
+
+using salesos::testing::HttpResult;
+using salesos::testing::Suite;
+namespace json = boost::json;
+
+namespace {
+
+struct RouteCase {
+  std::string method, path, rpc;
+  int min_rank = 1;
+};
+
+std::vector<RouteCase> ProtectedRoutes() {
+  std::vector<RouteCase> out;
+  for (const auto& upstream : Suite::ServiceNames()) {
+    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+        "salesos/" + upstream + "/v1/" + upstream + ".proto");
+    REQUIRE(file != nullptr);
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int m = 0; m < file->service(s)->method_count(); ++m) {
+        const auto* method = file->service(s)->method(m);
+        if (!method->options().HasExtension(salesos::api::http)) {
+          continue;
+        }
+        const auto& access = method->options().GetExtension(salesos::api::access);
+        if (access.anonymous()) {
+          continue;
+        }
+        const auto& http = method->options().GetExtension(salesos::api::http);
+        RouteCase c;
+        c.rpc = method->full_name();
+        c.min_rank = access.min_role() == salesos::api::ROLE_UNSPECIFIED ? 1 : access.min_role();
+        switch (http.pattern_case()) {
+          case salesos::api::HttpRule::kGet: c.method = "GET"; c.path = http.get(); break;
+          case salesos::api::HttpRule::kPost: c.method = "POST"; c.path = http.post(); break;
+          case salesos::api::HttpRule::kPut: c.method = "PUT"; c.path = http.put(); break;
+          case salesos::api::HttpRule::kPatch: c.method = "PATCH"; c.path = http.patch(); break;
+          case salesos::api::HttpRule::kDelete: c.method = "DELETE"; c.path = http.delete_(); break;
+          default: FAIL("route without a method: " << c.rpc);
+        }
+        // Path variables get an id that exists nowhere: allowed roles then hear 404 or 400.
+        for (size_t open = c.path.find('{'); open != std::string::npos; open = c.path.find('{')) {
+          c.path.replace(open, c.path.find('}', open) - open + 1, salesos::NewUuidV7());
+        }
+        out.push_back(c);
+      }
+    }
+  }
+  // Ending one's own sessions goes last, or the role's later calls would be refused for that.
+  std::stable_partition(out.begin(), out.end(),
+                        [](const RouteCase& c) { return c.path != "/api/v1/auth/logout-all"; });
+  return out;
+}
+
+std::string Token(const HttpResult& r) {
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return std::string(json::parse(r.body).at("accessToken").as_string());
+}
+
+}  // namespace
+
+TEST_CASE("every protected route admits exactly the roles its access rule names",
+          "[integration][roles]") {
+  Suite suite;
+  auto client = suite.Client();
+  const std::string password = "correct horse battery";
+  const std::string tag = salesos::RandomHex(4);
+  std::map<std::string, std::string> tokens;
+  tokens["owner"] = Token(client->Post(
+      "/api/v1/auth/register",
+      json::serialize(json::object{{"email", "owner-" + tag + "@example.com"}, {"password", password},
+                                   {"name", "Olivia Owner"}, {"businessName", "Matrix " + tag}})));
+  for (const std::string role : {"admin", "agent", "viewer"}) {
+    std::string email = role + "-" + tag + "@example.com";
+    HttpResult created = client->Post(
+        "/api/v1/workspace/members",
+        json::serialize(json::object{{"email", email}, {"name", role}, {"role", role}, {"password", password}}),
+        tokens["owner"]);
+    INFO(created.body);
+    REQUIRE(created.status == 200);
+    tokens[role] = Token(client->Post(
+        "/api/v1/auth/login", json::serialize(json::object{{"email", email}, {"password", password}})));
+  }
+
+  const std::vector<std::pair<std::string, int>> roles = {
+      {"viewer", 1}, {"agent", 2}, {"admin", 3}, {"owner", 4}};
+  auto routes = ProtectedRoutes();
+  REQUIRE(routes.size() >= 10);
+  for (const auto& route : routes) {
+    for (const auto& [role, rank] : roles) {
+      const bool body = route.method != "GET" && route.method != "DELETE";
+      HttpResult r = client->Request(route.method, route.path, body ? "{}" : "",
+                                     salesos::testing::HttpClient::BearerHeaders(tokens[role]));
+      INFO(route.method << " " << route.path << " (" << route.rpc << ") as " << role << ": "
+                        << r.status << " " << r.body);
+      if (rank < route.min_rank) {
+        CHECK(r.status == 403);
+      } else {
+        CHECK(r.status != 403);
+        CHECK(r.status != 401);
+      }
+    }
+  }
+}
+
+namespace {
+
+const char* RankName(int rank) {
+  switch (rank) {
+    case 1: return "viewer";
+    case 2: return "agent";
+    case 3: return "admin";
+    case 4: return "owner";
+  }
+  return "?";
+}
+
+// The table docs/roles.md must hold, built from the same option.
+std::string ExpectedRolesTable() {
+  std::string out = "| route | rpc | viewer | agent | admin | owner |\n|---|---|---|---|---|---|\n";
+  for (const auto& upstream : Suite::ServiceNames()) {
+    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+        "salesos/" + upstream + "/v1/" + upstream + ".proto");
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int m = 0; m < file->service(s)->method_count(); ++m) {
+        const auto* method = file->service(s)->method(m);
+        const auto& access = method->options().GetExtension(salesos::api::access);
+        std::string route = "(internal)";
+        if (method->options().HasExtension(salesos::api::http)) {
+          const auto& h = method->options().GetExtension(salesos::api::http);
+          route = !h.get().empty() ? "GET " + h.get()
+                  : !h.post().empty() ? "POST " + h.post()
+                  : !h.put().empty() ? "PUT " + h.put()
+                  : !h.patch().empty() ? "PATCH " + h.patch()
+                  : "DELETE " + h.delete_();
+        }
+        out += "| `" + route + "` | " + method->service()->name() + "." + method->name() + " |";
+        if (access.anonymous()) {
+          out += " anyone | anyone | anyone | anyone |\n";
+          continue;
+        }
+        if (access.service_only()) {
+          out += " services only | | | |\n";
+          continue;
+        }
+        int min = access.min_role() == salesos::api::ROLE_UNSPECIFIED ? 1 : access.min_role();
+        for (int rank = 1; rank <= 4; ++rank) {
+          out += rank >= min ? " yes |" : " — |";
+        }
+        out += "\n";
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("docs/roles.md shows the permission table the protos define", "[integration][roles]") {
+  std::string doc = salesos::testing::ReadFile(std::string(SALESOS_SOURCE_DIR) + "/docs/roles.md");
+  const std::string begin = "<!-- BEGIN generated from (salesos.api.access) -->\n";
+  const std::string end = "<!-- END generated -->";
+  auto b = doc.find(begin);
+  auto e = doc.find(end);
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  std::string table = doc.substr(b + begin.size(), e - b - begin.size());
+  std::string expected = ExpectedRolesTable();
+  if (const char* update = std::getenv("SALESOS_UPDATE_DOCS"); update && std::string(update) == "1") {
+    std::ofstream(std::string(SALESOS_SOURCE_DIR) + "/docs/roles.md")
+        << doc.substr(0, b + begin.size()) << expected << doc.substr(e);
+    return;
+  }
+  INFO("docs/roles.md is stale: run this test with SALESOS_UPDATE_DOCS=1 to rewrite its table");
+  CHECK(table == expected);
+}
