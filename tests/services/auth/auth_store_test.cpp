@@ -9,6 +9,7 @@
 #include "auth_lib_migrations.h"
 #include "salesos/core/ids.h"
 #include "salesos/store/store.h"
+#include "support/databases.h"
 #include "support/postgres.h"
 #include "support/temp_dir.h"
 
@@ -41,46 +42,13 @@ UserRecord MakeOwner(const WorkspaceRecord& ws, const std::string& email) {
   return u;
 }
 
-// A migrated store on a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards.
-class SqliteDatabase {
- public:
-  SqliteDatabase() {
-    store_ = Unwrap(store::OpenStore("sqlite://" + dir_.File("auth.db"), {}));
-    REQUIRE_OK(store_->Migrate(auth_lib_migrations()));
-  }
-  store::Store& store() { return *store_; }
 
- private:
-  testing::TempDir dir_;
-  store::StorePtr store_;
+// One migrated auth store per test, on each engine.
+struct SqliteDatabase : testing::SqliteDatabase {
+  SqliteDatabase() : testing::SqliteDatabase(auth_lib_migrations()) {}
 };
-
-class PostgresDatabase {
- public:
-  PostgresDatabase() {
-    store::StoreOptions options;
-    options.schema = schema_.name;
-    store_ = Unwrap(store::OpenStore(schema_.url, options));
-    REQUIRE(store_->Engine() == "postgresql");
-    REQUIRE_OK(store_->Migrate(auth_lib_migrations()));
-  }
-  store::Store& store() { return *store_; }
-
- private:
-  // Drops the schema when the test ends, also when the constructor failed half-way, so the shared
-  // test database is left as it was found.
-  struct Schema {
-    std::string url = testing::PostgresUrlOrSkip();
-    std::string name = testing::UniqueSchema("auth");
-    ~Schema() {
-      auto admin = store::OpenStore(url, {});
-      if (admin.ok()) {
-        (void)(*admin)->Exec("DROP SCHEMA IF EXISTS \"" + name + "\" CASCADE");
-      }
-    }
-  };
-  Schema schema_;  // declared first: destroyed after the store's connections are closed
-  store::StorePtr store_;
+struct PostgresDatabase : testing::PostgresDatabase {
+  PostgresDatabase() : testing::PostgresDatabase(auth_lib_migrations(), "auth") {}
 };
 
 void CheckCreateOwnerThenFind(store::Store& db) {

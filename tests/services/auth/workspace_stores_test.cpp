@@ -14,6 +14,7 @@
 #include "profile_store.h"
 #include "salesos/core/ids.h"
 #include "salesos/store/store.h"
+#include "support/databases.h"
 #include "support/postgres.h"
 #include "support/temp_dir.h"
 #include "workspace_rules.h"
@@ -33,44 +34,12 @@ T Unwrap(Result<T> result) {
 constexpr char kCreatedAt[] = "2026-11-21T06:30:00Z";
 constexpr char kHash[] = "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA";
 
-class SqliteDatabase {
- public:
-  SqliteDatabase() {
-    store_ = Unwrap(store::OpenStore("sqlite://" + dir_.File("auth.db"), {}));
-    REQUIRE_OK(store_->Migrate(auth_lib_migrations()));
-  }
-  store::Store& store() { return *store_; }
-
- private:
-  testing::TempDir dir_;
-  store::StorePtr store_;
+// One migrated auth store per test, on each engine.
+struct SqliteDatabase : testing::SqliteDatabase {
+  SqliteDatabase() : testing::SqliteDatabase(auth_lib_migrations()) {}
 };
-
-class PostgresDatabase {
- public:
-  PostgresDatabase() {
-    store::StoreOptions options;
-    options.schema = schema_.name;
-    store_ = Unwrap(store::OpenStore(schema_.url, options));
-    REQUIRE(store_->Engine() == "postgresql");
-    REQUIRE_OK(store_->Migrate(auth_lib_migrations()));
-  }
-  store::Store& store() { return *store_; }
-
- private:
-  // Dropped when the test ends, also when the constructor failed half-way.
-  struct Schema {
-    std::string url = testing::PostgresUrlOrSkip();
-    std::string name = testing::UniqueSchema("auth_ws");
-    ~Schema() {
-      auto admin = store::OpenStore(url, {});
-      if (admin.ok()) {
-        (void)(*admin)->Exec("DROP SCHEMA IF EXISTS \"" + name + "\" CASCADE");
-      }
-    }
-  };
-  Schema schema_;  // declared first: destroyed after the store's connections are closed
-  store::StorePtr store_;
+struct PostgresDatabase : testing::PostgresDatabase {
+  PostgresDatabase() : testing::PostgresDatabase(auth_lib_migrations(), "auth") {}
 };
 
 UserRecord MakeUser(const std::string& workspace_id, const std::string& email,
