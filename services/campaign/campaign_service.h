@@ -1,19 +1,90 @@
 #pragma once
 
-// CampaignService: the gRPC adapter of campaign. Its rpcs arrive with the issues that build them
-// (see README.md); until then it serves health and reflection and owns its migrated store.
+// CampaignServiceImpl: the gRPC adapter of campaigns. Rules (lifecycle, limits, prices) live in
+// campaign_rules, the SQL in campaign_store.
+//
+// Each handler runs on the work pool after the call's access decision (rpc::Handle: the rpc's
+// (salesos.api.access) rule: viewers and agents read, admins and owners write, services only for
+// the internal rpcs), so the Do* methods only see callers the contract lets in. They are public
+// so tests can drive the logic without gRPC. Every change is committed before its
+// campaign.<change> event is published on salesos:events.
 
+#include "campaign_rules.h"
+#include "campaign_store.h"
 #include "salesos/campaign/v1/campaign.grpc.pb.h"
+#include "salesos/rpc/caller.h"
+#include "salesos/rpc/events.h"
+#include "salesos/rpc/work_pool.h"
 #include "salesos/store/store.h"
 
 namespace salesos::campaign {
 
-class CampaignService final : public v1::CampaignService::CallbackService {
+class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
  public:
-  explicit CampaignService(store::Store& store) : store_(store) {}
+  CampaignServiceImpl(store::Store& db, rpc::EventPublisher& events, rpc::WorkPool& pool)
+      : store_(db), events_(events), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* CreateCampaign(grpc::CallbackServerContext* ctx,
+                                           const v1::Campaign* req, v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* ListCampaigns(grpc::CallbackServerContext* ctx,
+                                          const v1::ListCampaignsRequest* req,
+                                          v1::ListCampaignsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCampaign(grpc::CallbackServerContext* ctx,
+                                        const v1::GetCampaignRequest* req,
+                                        v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* UpdateCampaign(grpc::CallbackServerContext* ctx,
+                                           const v1::UpdateCampaignRequest* req,
+                                           v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* DeleteCampaign(grpc::CallbackServerContext* ctx,
+                                           const v1::DeleteCampaignRequest* req,
+                                           v1::DeleteCampaignResponse* resp) override;
+  grpc::ServerUnaryReactor* ActivateCampaign(grpc::CallbackServerContext* ctx,
+                                             const v1::CampaignActionRequest* req,
+                                             v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* PauseCampaign(grpc::CallbackServerContext* ctx,
+                                          const v1::CampaignActionRequest* req,
+                                          v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* CompleteCampaign(grpc::CallbackServerContext* ctx,
+                                             const v1::CampaignActionRequest* req,
+                                             v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* DuplicateCampaign(grpc::CallbackServerContext* ctx,
+                                              const v1::CampaignActionRequest* req,
+                                              v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* ResolveCampaignForChannel(
+      grpc::CallbackServerContext* ctx, const v1::ResolveCampaignForChannelRequest* req,
+      v1::ResolveCampaignForChannelResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCampaignForService(grpc::CallbackServerContext* ctx,
+                                                  const v1::GetCampaignForServiceRequest* req,
+                                                  v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* RecordCampaignStats(grpc::CallbackServerContext* ctx,
+                                                const v1::RecordCampaignStatsRequest* req,
+                                                v1::RecordCampaignStatsResponse* resp) override;
+
+  Status DoCreate(const rpc::Caller& caller, const v1::Campaign& req, v1::Campaign* resp);
+  Status DoList(const rpc::Caller& caller, const v1::ListCampaignsRequest& req,
+                v1::ListCampaignsResponse* resp);
+  Status DoGet(const rpc::Caller& caller, const std::string& id, v1::Campaign* resp);
+  Status DoUpdate(const rpc::Caller& caller, const v1::UpdateCampaignRequest& req,
+                  v1::Campaign* resp);
+  Status DoDelete(const rpc::Caller& caller, const std::string& id);
+  // Activate, pause or complete.
+  Status DoLifecycle(const rpc::Caller& caller, const std::string& id, Action action,
+                     v1::Campaign* resp);
+  Status DoDuplicate(const rpc::Caller& caller, const std::string& id, v1::Campaign* resp);
+  Status DoResolve(const v1::ResolveCampaignForChannelRequest& req,
+                   v1::ResolveCampaignForChannelResponse* resp);
+  Status DoGetForService(const v1::GetCampaignForServiceRequest& req, v1::Campaign* resp);
+  Status DoRecordStats(const v1::RecordCampaignStatsRequest& req);
 
  private:
-  [[maybe_unused]] store::Store& store_;
+  void PublishChanged(const CampaignRecord& rec, const std::string& change);
+
+  CampaignStore store_;
+  rpc::EventPublisher& events_;
+  rpc::WorkPool& pool_;
 };
+
+// The API view of a stored campaign: price and revenue in major units of its currency.
+void FillCampaign(const CampaignRecord& rec, v1::Campaign* out);
 
 }  // namespace salesos::campaign

@@ -1,7 +1,8 @@
-// salesos-campaign: see README.md for what it owns and serves.
+// salesos-campaign: campaigns, their lifecycle and stats, and message templates.
 #include "campaign_lib_migrations.h"
 #include "campaign_service.h"
 #include "salesos/rpc/service_main.h"
+#include "template_service.h"
 
 int main(int argc, char** argv) {
   using namespace salesos;
@@ -10,7 +11,9 @@ int main(int argc, char** argv) {
   def.default_listen = "127.0.0.1:50052";
   def.migrations = &campaign_lib_migrations();
   def.make_services = [](rpc::ServiceContext& ctx) {
-    return rpc::Services(std::make_unique<campaign::CampaignService>(ctx.store));
+    return rpc::Services(
+        std::make_unique<campaign::CampaignServiceImpl>(ctx.store, ctx.events, ctx.pool),
+        std::make_unique<campaign::TemplateServiceImpl>(ctx.store, ctx.pool));
   };
   return rpc::RunService(argc, argv, def);
 }

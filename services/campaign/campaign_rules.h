@@ -1,0 +1,97 @@
+#pragma once
+
+// Pure rules for campaigns: the lifecycle, the limits of a campaign's content, prices as exact
+// minor units of ISO 4217 currencies, partial updates, names of copies and list paging. No gRPC,
+// no SQL. Errors are kInvalidArgument naming the field in lowerCamelCase
+// ("chatFlow.qualificationQuestions"), or kAborted for a lifecycle step the status does not allow
+// (the gateway answers 409).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "salesos/campaign/v1/campaign.pb.h"
+#include "salesos/core/status.h"
+
+namespace salesos::campaign {
+
+inline constexpr size_t kMaxNameLength = 200;
+inline constexpr size_t kMaxTextLength = 4000;
+inline constexpr size_t kMaxQualificationQuestions = 50;
+inline constexpr size_t kMaxObjections = 50;
+inline constexpr size_t kMaxImages = 20;
+// Not in the issue: bounds so one campaign cannot grow without end; generous for real use.
+inline constexpr size_t kMaxListItems = 50;
+inline constexpr size_t kMaxReferralIdLength = 200;
+// 10^15 minor units: beyond any product price, and exact in a double when shown in major units.
+inline constexpr int64_t kMaxPriceMinor = 1'000'000'000'000'000;
+
+inline constexpr char kDraft[] = "draft";
+inline constexpr char kActive[] = "active";
+inline constexpr char kPaused[] = "paused";
+inline constexpr char kCompleted[] = "completed";
+// What Transition answers for a delete that is allowed: the campaign stops existing.
+inline constexpr char kDeleted[] = "deleted";
+inline constexpr char kDefaultPlatform[] = "all";
+inline constexpr char kDefaultCurrency[] = "USD";
+
+enum class Action { kActivate, kPause, kComplete, kDelete, kDuplicate };
+
+// "activate", "pause", ...: for messages and event names.
+const char* ActionName(Action action);
+
+// The status after `action` on a campaign in `status`: draft→active, active→paused,
+// paused→active, active|paused→completed, delete of a draft → kDeleted, duplicate of any → draft
+// (the copy's status). Anything else is kAborted naming the current status ("cannot pause a draft
+// campaign"); an unknown status is kInternal.
+Result<std::string> Transition(const std::string& status, Action action);
+
+bool IsKnownStatus(std::string_view status);
+// facebook | instagram | whatsapp | all.
+bool IsTargetPlatform(std::string_view platform);
+// facebook | instagram | whatsapp: where a conversation can come from.
+bool IsChannelPlatform(std::string_view platform);
+
+// The decimal exponent of an ISO 4217 currency (2 for USD, 0 for JPY, 3 for KWD); kInvalidArgument
+// naming "product.currency" for a code that is malformed or not a current ISO 4217 code.
+// Lowercase is accepted.
+Result<int> CurrencyExponent(std::string_view currency);
+// The upper-case code, "USD" for "", or kInvalidArgument as CurrencyExponent.
+Result<std::string> NormalizeCurrency(std::string_view currency);
+// `major` (49.99) as exact minor units (4999) of `currency`. A price with more decimals than the
+// currency has ("1.999" USD), a negative, non-finite or too large one is kInvalidArgument naming
+// "product.price": never rounded. The double is read as the shortest decimal that gives it back,
+// which is what the client wrote in JSON.
+Result<int64_t> PriceToMinor(double major, const std::string& currency);
+// Minor units back to major units for answers (4999 USD → 49.99). `currency` must be valid.
+double MinorToMajor(int64_t minor, const std::string& currency);
+// "49.99 USD", "1000 JPY": exact, with the currency's decimals, for text shown to people.
+std::string FormatPrice(int64_t minor, const std::string& currency);
+
+// Length in code points; -1 for invalid UTF-8.
+long Utf8Length(std::string_view s);
+
+// Every limit of a campaign's writable content, the name (1..200), the target platform and the
+// currency and price. Every violation is listed, each naming its field.
+Status ValidateCampaign(const v1::Campaign& campaign);
+
+// What activation needs: product name, product price > 0, chat flow greeting, at least one
+// qualification question; kInvalidArgument listing every missing field.
+Status CheckReadyToActivate(const v1::Campaign& campaign);
+
+// Applies a partial update to `current`. Without `mask`, every field present in `patch` replaces
+// the stored one (messages merge field by field, lists replace); status, stats, id and times in
+// `patch` are ignored. With `mask`, exactly those paths (lowerCamelCase or proto names,
+// "product.price", "chatFlow") are copied from `patch`, absent ones cleared; an unknown path or
+// one that is not writable (status, stats, id, times) is kInvalidArgument naming "updateMask".
+Result<v1::Campaign> ApplyUpdate(const v1::Campaign& current, const v1::Campaign& patch,
+                                 const std::vector<std::string>& mask);
+
+// "<name> (copy)", the name cut (at a character boundary) so the whole stays within 200.
+std::string CopyName(std::string_view name);
+
+// The kind of the campaign list's page tokens (rpc/paging.h).
+inline constexpr std::string_view kCampaignPageKind = "c1";
+
+}  // namespace salesos::campaign

@@ -1,0 +1,322 @@
+#include "template_service.h"
+
+#include "campaign_rules.h"
+#include "salesos/rpc/paging.h"
+
+#include <map>
+#include <utility>
+
+#include "salesos/core/ids.h"
+#include "salesos/core/log.h"
+#include "salesos/crypto/encoding.h"
+#include "template_renderer.h"
+
+namespace salesos::campaign {
+namespace {
+
+constexpr char kNotFound[] = "template not found";
+constexpr char kCampaignNotFound[] = "campaign not found";
+// Versioned so a later change of what a token holds can refuse old ones cleanly; distinct from
+// other lists' prefixes so a token of one list is refused by another.
+constexpr std::string_view kPageKind = "t1";
+constexpr char kDefaultChannel[] = "all";
+
+// Templates belong to a workspace; a service token has none.
+Status RequireWorkspace(const rpc::Caller& caller) {
+  if (caller.workspace_id.empty()) {
+    return PermissionDenied("templates belong to a workspace; this token has none");
+  }
+  return OkStatus();
+}
+
+// Ids are UUIDs we made: anything else cannot name a row, and is answered like an id of another
+// workspace without asking the database.
+Status RequireId(const std::string& id, const char* field, const char* not_found) {
+  if (id.empty()) {
+    return FieldError(field, "is required");
+  }
+  return IsUuid(id) ? OkStatus() : NotFound(not_found);
+}
+
+bool HasControlCharacters(std::string_view s, bool allow_line_breaks) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (allow_line_breaks && (c == '\n' || c == '\r' || c == '\t')) {
+      continue;
+    }
+    // C0, DEL and C1 controls; NUL cannot even be stored in a PostgreSQL TEXT column.
+    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next >= 0x80 && next <= 0x9f)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Status ValidateName(std::string_view name) {
+  long length = Utf8CodePoints(name);
+  if (length < 0) {
+    return FieldError("name", "is not valid UTF-8");
+  }
+  if (length < 1 || static_cast<size_t>(length) > kMaxTemplateNameLength) {
+    return FieldError("name", "must be 1 to 200 characters");
+  }
+  if (HasControlCharacters(name, false)) {
+    return FieldError("name", "must not contain control characters");
+  }
+  return OkStatus();
+}
+
+Status ValidateCategory(std::string_view category) {
+  if (category != "outreach" && category != "reply" && category != "occasion") {
+    return FieldError("category", "must be outreach, reply or occasion");
+  }
+  return OkStatus();
+}
+
+Status ValidateChannel(std::string_view channel) {
+  if (channel != "facebook" && channel != "instagram" && channel != "whatsapp" &&
+      channel != "all") {
+    return FieldError("channel", "must be facebook, instagram, whatsapp or all");
+  }
+  return OkStatus();
+}
+
+// The body's variables once it is valid: length, characters, placeholders, known names.
+Result<std::vector<std::string>> ValidateBody(std::string_view body) {
+  long length = Utf8CodePoints(body);
+  if (length < 0) {
+    return FieldError(kBodyField, "is not valid UTF-8");
+  }
+  if (length < 1 || static_cast<size_t>(length) > kMaxTemplateBodyLength) {
+    return FieldError(kBodyField, "must be 1 to 4000 characters");
+  }
+  if (HasControlCharacters(body, true)) {
+    return FieldError(kBodyField, "must not contain control characters other than line breaks");
+  }
+  return TemplateVariables(body);
+}
+
+void FillTemplate(const TemplateRecord& rec, v1::Template* out) {
+  out->set_id(rec.id);
+  out->set_name(rec.name);
+  out->set_category(rec.category);
+  out->set_channel(rec.channel);
+  out->set_body(rec.body);
+  out->mutable_variables()->Assign(rec.variables.begin(), rec.variables.end());
+  out->set_created_at(rec.created_at);
+  out->set_updated_at(rec.updated_at);
+}
+
+}  // namespace
+
+Status TemplateServiceImpl::DoCreate(const rpc::Caller& caller, const v1::Template& req,
+                                     v1::Template* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(ValidateName(req.name()));
+  if (req.category().empty()) {
+    return FieldError("category", "is required (outreach, reply or occasion)");
+  }
+  SALESOS_RETURN_IF_ERROR(ValidateCategory(req.category()));
+  std::string channel = req.channel().empty() ? kDefaultChannel : req.channel();
+  SALESOS_RETURN_IF_ERROR(ValidateChannel(channel));
+  // The client's `variables` are ignored: the body says which variables it uses.
+  SALESOS_ASSIGN_OR_RETURN(auto variables, ValidateBody(req.body()));
+  TemplateRecord rec;
+  rec.id = NewUuidV7(clock_.NowMillis());
+  rec.workspace_id = caller.workspace_id;
+  rec.name = req.name();
+  rec.category = req.category();
+  rec.channel = std::move(channel);
+  rec.body = req.body();
+  rec.variables = std::move(variables);
+  rec.created_at = FormatRfc3339(clock_.NowSeconds());
+  rec.updated_at = rec.created_at;
+  SALESOS_RETURN_IF_ERROR(store_.Create(rec));
+  log::Info("template created",
+            {{"workspaceId", rec.workspace_id}, {"templateId", rec.id}, {"by", caller.user_id}});
+  FillTemplate(rec, resp);
+  return OkStatus();
+}
+
+Status TemplateServiceImpl::DoList(const rpc::Caller& caller, const v1::ListTemplatesRequest& req,
+                                   v1::ListTemplatesResponse* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  if (!req.category().empty()) {
+    SALESOS_RETURN_IF_ERROR(ValidateCategory(req.category()));
+  }
+  SALESOS_ASSIGN_OR_RETURN(int32_t page_size, rpc::ResolvePageSize(req.page_size()));
+  SALESOS_ASSIGN_OR_RETURN(std::string after, rpc::DecodePageToken(kPageKind, req.page_token()));
+  // One more than asked tells whether another page follows without a count query.
+  SALESOS_ASSIGN_OR_RETURN(auto records,
+                           store_.List(caller.workspace_id, req.category(), after, page_size + 1));
+  bool more = records.size() > static_cast<size_t>(page_size);
+  if (more) {
+    records.resize(static_cast<size_t>(page_size));
+  }
+  for (const auto& rec : records) {
+    FillTemplate(rec, resp->add_templates());
+  }
+  if (more) {
+    resp->set_next_page_token(rpc::EncodePageToken(kPageKind, records.back().id));
+  }
+  return OkStatus();
+}
+
+Status TemplateServiceImpl::DoGet(const rpc::Caller& caller, const v1::GetTemplateRequest& req,
+                                  v1::Template* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
+  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, req.id()));
+  if (!rec.has_value()) {
+    return NotFound(kNotFound);
+  }
+  FillTemplate(*rec, resp);
+  return OkStatus();
+}
+
+Status TemplateServiceImpl::DoUpdate(const rpc::Caller& caller, const v1::Template& req,
+                                     v1::Template* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
+  // Proto3 strings cannot tell "absent" from "empty", and no field may be empty: empty means
+  // "leave as it is".
+  TemplateUpdate update;
+  if (!req.name().empty()) {
+    SALESOS_RETURN_IF_ERROR(ValidateName(req.name()));
+    update.name = req.name();
+  }
+  if (!req.category().empty()) {
+    SALESOS_RETURN_IF_ERROR(ValidateCategory(req.category()));
+    update.category = req.category();
+  }
+  if (!req.channel().empty()) {
+    SALESOS_RETURN_IF_ERROR(ValidateChannel(req.channel()));
+    update.channel = req.channel();
+  }
+  if (!req.body().empty()) {
+    SALESOS_ASSIGN_OR_RETURN(update.variables, ValidateBody(req.body()));
+    update.body = req.body();
+  }
+  if (!update.name && !update.category && !update.channel && !update.body) {
+    // Nothing to change: answer what is there, without a write.
+    v1::GetTemplateRequest get;
+    get.set_id(req.id());
+    return DoGet(caller, get, resp);
+  }
+  update.updated_at = FormatRfc3339(clock_.NowSeconds());
+  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Update(caller.workspace_id, req.id(), update));
+  if (!rec.has_value()) {
+    return NotFound(kNotFound);
+  }
+  log::Info("template updated",
+            {{"workspaceId", rec->workspace_id}, {"templateId", rec->id}, {"by", caller.user_id}});
+  FillTemplate(*rec, resp);
+  return OkStatus();
+}
+
+Status TemplateServiceImpl::DoDelete(const rpc::Caller& caller,
+                                     const v1::DeleteTemplateRequest& req) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
+  SALESOS_ASSIGN_OR_RETURN(bool deleted, store_.Delete(caller.workspace_id, req.id()));
+  if (!deleted) {
+    return NotFound(kNotFound);
+  }
+  log::Info(
+      "template deleted",
+      {{"workspaceId", caller.workspace_id}, {"templateId", req.id()}, {"by", caller.user_id}});
+  return OkStatus();
+}
+
+Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
+                                     const v1::RenderTemplateRequest& req,
+                                     v1::RenderTemplateResponse* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
+  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, req.id()));
+  if (!rec.has_value()) {
+    return NotFound(kNotFound);
+  }
+  std::map<std::string, std::string> values;
+  if (!req.campaign_id().empty()) {
+    SALESOS_RETURN_IF_ERROR(RequireId(req.campaign_id(), "campaignId", kCampaignNotFound));
+    SALESOS_ASSIGN_OR_RETURN(auto campaign,
+                             campaigns_.Get(caller.workspace_id, req.campaign_id()));
+    if (!campaign.has_value()) {
+      return NotFound(kCampaignNotFound);
+    }
+    values["campaign.name"] = campaign->name;
+    values["product.name"] = campaign->product.name();
+    values["product.description"] = campaign->product.description();
+    if (campaign->price_minor > 0) {
+      values["product.price"] = FormatPrice(campaign->price_minor, campaign->currency);
+    }
+  }
+  // TODO(business.name): the business name is auth's (the workspace); until a service rpc gives
+  // it, business.name comes from the sample or falls back to "our team".
+  // The sample is what the author asked to preview, so its non-empty values win over looked-up
+  // ones.
+  for (const auto& [name, value] : req.sample()) {
+    if (!value.empty()) {
+      values[name] = value;
+    }
+  }
+  SALESOS_ASSIGN_OR_RETURN(
+      RenderedTemplate rendered,
+      RenderTemplateBody(rec->body, values, DateOfUnixSeconds(clock_.NowSeconds())));
+  resp->set_text(std::move(rendered.text));
+  resp->mutable_fallbacks_used()->Assign(rendered.fallbacks_used.begin(),
+                                         rendered.fallbacks_used.end());
+  return OkStatus();
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::CreateTemplate(grpc::CallbackServerContext* ctx,
+                                                              const v1::Template* req,
+                                                              v1::Template* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoCreate(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::ListTemplates(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListTemplatesRequest* req,
+                                                             v1::ListTemplatesResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoList(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::GetTemplate(grpc::CallbackServerContext* ctx,
+                                                           const v1::GetTemplateRequest* req,
+                                                           v1::Template* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoGet(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::UpdateTemplate(grpc::CallbackServerContext* ctx,
+                                                              const v1::Template* req,
+                                                              v1::Template* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoUpdate(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::DeleteTemplate(
+    grpc::CallbackServerContext* ctx, const v1::DeleteTemplateRequest* req,
+    v1::DeleteTemplateResponse* /*resp*/) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoDelete(caller, *req);
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::RenderTemplate(grpc::CallbackServerContext* ctx,
+                                                              const v1::RenderTemplateRequest* req,
+                                                              v1::RenderTemplateResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoRender(caller, *req, resp);
+  });
+}
+
+}  // namespace salesos::campaign

@@ -1,0 +1,63 @@
+#pragma once
+
+// TemplateServiceImpl: the gRPC adapter of message templates. The renderer (variables, fallbacks)
+// lives in template_renderer, the SQL in template_store.
+//
+// Each handler runs on the work pool after the call's access decision (rpc::Handle: the rpc's
+// (salesos.api.access) rule), so the Do* methods only see callers the contract lets in. They are
+// public so tests can drive the logic without gRPC. Templates belong to the caller's workspace;
+// other workspaces' ids are answered 404.
+
+#include "campaign_store.h"
+#include "salesos/campaign/v1/campaign.grpc.pb.h"
+#include "salesos/core/time.h"
+#include "salesos/rpc/caller.h"
+#include "salesos/rpc/work_pool.h"
+#include "salesos/store/store.h"
+#include "template_store.h"
+
+namespace salesos::campaign {
+
+inline constexpr size_t kMaxTemplateNameLength = 200;
+inline constexpr size_t kMaxTemplateBodyLength = 4000;
+
+class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
+ public:
+  // `clock` gives createdAt/updatedAt and date.today; tests pass a fixed one.
+  TemplateServiceImpl(store::Store& db, rpc::WorkPool& pool, const Clock& clock = SystemClock())
+      : store_(db), campaigns_(db), pool_(pool), clock_(clock) {}
+
+  grpc::ServerUnaryReactor* CreateTemplate(grpc::CallbackServerContext* ctx,
+                                           const v1::Template* req, v1::Template* resp) override;
+  grpc::ServerUnaryReactor* ListTemplates(grpc::CallbackServerContext* ctx,
+                                          const v1::ListTemplatesRequest* req,
+                                          v1::ListTemplatesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetTemplate(grpc::CallbackServerContext* ctx,
+                                        const v1::GetTemplateRequest* req,
+                                        v1::Template* resp) override;
+  grpc::ServerUnaryReactor* UpdateTemplate(grpc::CallbackServerContext* ctx,
+                                           const v1::Template* req, v1::Template* resp) override;
+  grpc::ServerUnaryReactor* DeleteTemplate(grpc::CallbackServerContext* ctx,
+                                           const v1::DeleteTemplateRequest* req,
+                                           v1::DeleteTemplateResponse* resp) override;
+  grpc::ServerUnaryReactor* RenderTemplate(grpc::CallbackServerContext* ctx,
+                                           const v1::RenderTemplateRequest* req,
+                                           v1::RenderTemplateResponse* resp) override;
+
+  Status DoCreate(const rpc::Caller& caller, const v1::Template& req, v1::Template* resp);
+  Status DoList(const rpc::Caller& caller, const v1::ListTemplatesRequest& req,
+                v1::ListTemplatesResponse* resp);
+  Status DoGet(const rpc::Caller& caller, const v1::GetTemplateRequest& req, v1::Template* resp);
+  Status DoUpdate(const rpc::Caller& caller, const v1::Template& req, v1::Template* resp);
+  Status DoDelete(const rpc::Caller& caller, const v1::DeleteTemplateRequest& req);
+  Status DoRender(const rpc::Caller& caller, const v1::RenderTemplateRequest& req,
+                  v1::RenderTemplateResponse* resp);
+
+ private:
+  TemplateStore store_;
+  CampaignStore campaigns_;  // product.* and campaign.name for RenderTemplate
+  rpc::WorkPool& pool_;
+  const Clock& clock_;
+};
+
+}  // namespace salesos::campaign
