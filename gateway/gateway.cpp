@@ -82,9 +82,13 @@ Gateway::Gateway(GatewayOptions options, Router router, Upstreams upstreams,
       verifier_(std::move(verifier)),
       redis_(std::move(redis)),
       limiter_(std::move(limiter)),
-      blocking_(2) {}
+      blocking_(2),
+      admission_(4) {}
 
-Gateway::~Gateway() { blocking_.Shutdown(); }
+Gateway::~Gateway() {
+  admission_.Shutdown();
+  blocking_.Shutdown();
+}
 
 std::string Gateway::RequestIdFor(const Request& req) {
   auto it = req.find("X-Request-Id");
@@ -200,10 +204,6 @@ bool Gateway::Admit(const Request& req, const std::string& remote_ip, std::strin
 void Gateway::Forward(const Match& match, Request&& req, const std::string& remote_ip,
                       std::string request_id, Respond respond) {
   const Route& route = *match.route;
-  unsigned version = req.version();
-  bool keep_alive = req.keep_alive();
-  auto fail = [&](const Status& st) { respond(Error(version, keep_alive, st, request_id)); };
-
   std::string authorization;
   if (auto it = req.find(http::field::authorization); it != req.end()) {
     authorization = std::string(it->value());
@@ -222,15 +222,36 @@ void Gateway::Forward(const Match& match, Request&& req, const std::string& remo
       caller = rpc::Decide(route.access, verifier_->Verify(token));
     }
   }
-  if (!Admit(req, remote_ip, caller.ok() ? std::string_view(caller->user_id) : "", request_id,
-             respond)) {
+  if (limiter_ == nullptr || !IsApiPath(req.target())) {
+    Proceed(match, std::move(req), std::move(caller), std::move(authorization),
+            std::move(request_id), std::move(respond));
     return;
   }
+  // Match holds a pointer into the immutable router and a copy of the path parameters: safe to
+  // carry to another thread.
+  auto task = std::make_shared<std::tuple<Match, Request, Result<rpc::Caller>, std::string,
+                                          std::string, std::string, Respond>>(
+      match, std::move(req), std::move(caller), std::move(authorization), remote_ip,
+      std::move(request_id), std::move(respond));
+  admission_.Post([this, task] {
+    auto& [m, r, c, authz, ip, id, resp] = *task;
+    if (!Admit(r, ip, c.ok() ? std::string_view(c->user_id) : "", id, resp)) {
+      return;
+    }
+    Proceed(m, std::move(r), std::move(c), std::move(authz), std::move(id), std::move(resp));
+  });
+}
+
+void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> caller,
+                      std::string authorization, std::string request_id, Respond respond) {
+  const Route& route = *match.route;
+  unsigned version = req.version();
+  bool keep_alive = req.keep_alive();
+  auto fail = [&](const Status& st) { respond(Error(version, keep_alive, st, request_id)); };
   if (!caller.ok()) {
     fail(caller.status());
     return;
   }
-
   const Message* prototype =
       MessageFactory::generated_factory()->GetPrototype(route.method->input_type());
   std::unique_ptr<Message> request_msg(prototype->New());
