@@ -223,7 +223,7 @@ done
 # One user on one address would hit the rate limits at once: raise them out of the way (the limiter
 # still runs on every request, so its cost is in the figures).
 gw_args=(--http-addr=127.0.0.1:0 --port-file="$TMP/gateway.port" --redis-url="$REDIS_URL"
-         --rate-limit-user-per-min=${SALESOS_BENCH_RL:-1000000} --rate-limit-ip-per-min=${SALESOS_BENCH_RL:-1000000})
+         --rate-limit-user-per-min="${SALESOS_BENCH_RL:-1000000}" --rate-limit-ip-per-min="${SALESOS_BENCH_RL:-1000000}")
 for s in "${SERVICES[@]}"; do gw_args+=(--"${s//_/-}"-addr="${ADDR[$s]}"); done
 start gateway "$BIN/salesos-gateway" "${gw_args[@]}"
 GW="$(wait_port_file "$TMP/gateway.port" "$(pid_of gateway)" gateway "$LOGS/gateway.log")" || die "start-up failed"
