@@ -9,9 +9,17 @@
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/crypto/encoding.h"
-#include "template_renderer.h"
+#include "salesos/templates/template_renderer.h"
 
 namespace salesos::campaign {
+
+using templates::DateOfUnixSeconds;
+using templates::kBodyField;
+using templates::RenderedTemplate;
+using templates::RenderTemplateBody;
+using templates::TemplateVariables;
+using templates::Utf8CodePoints;
+
 namespace {
 
 constexpr char kNotFound[] = "template not found";

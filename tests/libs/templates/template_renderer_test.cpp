@@ -1,14 +1,14 @@
 // The template renderer alone: placeholders, the catalogue and its fallbacks, unknown names,
 // unclosed braces, and the whitespace rule around values that render empty.
 
-#include "template_renderer.h"
+#include "salesos/templates/template_renderer.h"
 
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
 
-namespace salesos::campaign {
+namespace salesos::templates {
 namespace {
 
 constexpr char kToday[] = "2026-11-21";
@@ -187,4 +187,4 @@ TEST_CASE("dates and code points are counted as documented", "[campaign][templat
 }
 
 }  // namespace
-}  // namespace salesos::campaign
+}  // namespace salesos::templates

@@ -26,7 +26,7 @@
 
 #include "salesos/core/status.h"
 
-namespace salesos::campaign {
+namespace salesos::templates {
 
 inline constexpr char kBodyField[] = "body";
 
@@ -88,4 +88,4 @@ std::string DateOfUnixSeconds(int64_t unix_seconds);
 // Code points of valid UTF-8, or -1 when `s` is not valid UTF-8.
 long Utf8CodePoints(std::string_view s);
 
-}  // namespace salesos::campaign
+}  // namespace salesos::templates

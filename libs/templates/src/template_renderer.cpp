@@ -1,11 +1,11 @@
-#include "template_renderer.h"
+#include "salesos/templates/template_renderer.h"
 
 #include <algorithm>
 #include <set>
 
 #include "salesos/core/time.h"
 
-namespace salesos::campaign {
+namespace salesos::templates {
 namespace {
 
 constexpr std::string_view kOpen = "{{";
@@ -262,4 +262,4 @@ long Utf8CodePoints(std::string_view s) {
   return count;
 }
 
-}  // namespace salesos::campaign
+}  // namespace salesos::templates
