@@ -13,6 +13,7 @@
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/revocations.h"
 #include "salesos/rpc/server.h"
+#include "salesos/rpc/services.h"
 #include "salesos/rpc/signals.h"
 
 namespace {
@@ -27,19 +28,6 @@ namespace {
 // long at most (once a second: the limiter pauses after a failure), against ~50 µs per check.
 constexpr int kRateLimitRedisTimeoutMs = 100;
 
-constexpr const char* kUpstreams[][2] = {
-    {"auth", "127.0.0.1:50051"},           {"campaign", "127.0.0.1:50052"},
-    {"conversation", "127.0.0.1:50053"},   {"webhook_ingest", "127.0.0.1:50054"},
-    {"ai_orchestration", "127.0.0.1:50055"}, {"analytics", "127.0.0.1:50056"},
-};
-
-std::string AddrFlag(const std::string& upstream) {
-  std::string flag = upstream + "-addr";
-  for (auto& c : flag) {
-    c = c == '_' ? '-' : c;
-  }
-  return flag;
-}
 
 }  // namespace
 
@@ -54,8 +42,9 @@ int main(int argc, char** argv) {
   config.Add("http-addr", "127.0.0.1:8080", "HTTP listen address (host:port; port 0 picks one)");
   config.Add("port-file", "", "write the bound host:port here once listening");
   config.Add("redis-url", "redis://127.0.0.1:6390", "redis://host:port[/db] or unix:///path");
-  for (const auto& u : kUpstreams) {
-    config.Add(AddrFlag(u[0]), u[1], std::string(u[0]) + " service gRPC address");
+  for (const auto& s : rpc::kServices) {
+    config.Add(rpc::AddrFlag(s.name), std::string(s.default_addr),
+               std::string(s.name) + " service gRPC address");
   }
   config.Add("threads", "0", "I/O threads (0: one per core)");
   config.Add("max-body-bytes", "1048576", "largest request body accepted (413 beyond)");
@@ -100,19 +89,20 @@ int main(int argc, char** argv) {
 
   gateway::Router router;
   gateway::Upstreams upstreams;
-  for (const auto& u : kUpstreams) {
-    Status st = router.AddUpstream(u[0]);
+  for (const auto& s : rpc::kServices) {
+    std::string name(s.name);
+    Status st = router.AddUpstream(name);
     if (!st.ok()) {
       Die("cannot build routes: " + st.message());
     }
-    const std::string& addr = config.Get(AddrFlag(u[0]));
+    const std::string& addr = config.Get(rpc::AddrFlag(name));
     if (addr.rfind("unix:", 0) != 0) {
-      auto hp = ParseHostPort(addr, AddrFlag(u[0]));
+      auto hp = ParseHostPort(addr, rpc::AddrFlag(name));
       if (!hp.ok()) {
         Die("bad configuration: " + hp.status().message());
       }
     }
-    upstreams.Add(u[0], config.Get(AddrFlag(u[0])));
+    upstreams.Add(name, addr);
   }
   log::Info("routes built", {{"routes", static_cast<int64_t>(router.routes().size())}});
 

@@ -291,6 +291,24 @@ Status WorkspaceServiceImpl::DoGetOnboarding(const Actor& actor, v1::Onboarding*
   return OkStatus();
 }
 
+Status WorkspaceServiceImpl::DoGetBusinessProfileForService(const std::string& workspace_id,
+                                                           v1::Onboarding* resp) {
+  if (workspace_id.empty()) {
+    return FieldError("workspaceId", "is required");
+  }
+  SALESOS_ASSIGN_OR_RETURN(auto workspace, accounts_.FindWorkspace(workspace_id));
+  if (!workspace.has_value()) {
+    return NotFound("no such workspace");
+  }
+  SALESOS_ASSIGN_OR_RETURN(auto profile, profiles_.Get(workspace_id));
+  resp->mutable_business_info();
+  if (profile.has_value()) {
+    FillBusinessInfo(profile->profile, resp->mutable_business_info());
+    resp->set_updated_at(profile->updated_at);
+  }
+  return OkStatus();
+}
+
 Status WorkspaceServiceImpl::DoExportWorkspace(const Actor& actor, v1::WorkspaceExport* resp) {
   SALESOS_ASSIGN_OR_RETURN(auto workspace, accounts_.FindWorkspace(actor.workspace_id));
   if (!workspace.has_value()) {
@@ -436,6 +454,14 @@ grpc::ServerUnaryReactor* WorkspaceServiceImpl::GetOnboarding(grpc::CallbackServ
   return rpc::Handle(ctx, pool_, [this, resp](const rpc::Caller& caller) -> Status {
     SALESOS_ASSIGN_OR_RETURN(Actor actor, ActorOf(caller, "GetOnboarding"));
     return DoGetOnboarding(actor, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* WorkspaceServiceImpl::GetBusinessProfileForService(
+    grpc::CallbackServerContext* ctx, const v1::GetBusinessProfileForServiceRequest* req,
+    v1::Onboarding* resp) {
+  return rpc::Handle(ctx, pool_, [this, req, resp](const rpc::Caller&) -> Status {
+    return DoGetBusinessProfileForService(req->workspace_id(), resp);
   });
 }
 

@@ -145,9 +145,25 @@ Status CampaignServiceImpl::DoList(const rpc::Caller& caller, const v1::ListCamp
     return FieldError("q", "must be at most 200 characters of text");
   }
   CampaignFilter filter{req.status(), req.target_platform(), req.q()};
+  return ListPage(caller.workspace_id, filter, before, page_size, resp);
+}
+
+Status CampaignServiceImpl::DoListForService(const v1::ListCampaignsForServiceRequest& req,
+                                             v1::ListCampaignsResponse* resp) {
+  if (req.workspace_id().empty()) {
+    return FieldError("workspaceId", "is required");
+  }
+  SALESOS_ASSIGN_OR_RETURN(int32_t page_size, rpc::ResolvePageSize(req.page_size()));
+  SALESOS_ASSIGN_OR_RETURN(std::string before,
+                           rpc::DecodePageToken(kCampaignPageKind, req.page_token()));
+  return ListPage(req.workspace_id(), CampaignFilter{}, before, page_size, resp);
+}
+
+Status CampaignServiceImpl::ListPage(const std::string& workspace_id, const CampaignFilter& filter,
+                                     const std::string& before, int32_t page_size,
+                                     v1::ListCampaignsResponse* resp) {
   // One more than asked tells whether another page follows without a count query.
-  SALESOS_ASSIGN_OR_RETURN(auto records,
-                           store_.List(caller.workspace_id, filter, before, page_size + 1));
+  SALESOS_ASSIGN_OR_RETURN(auto records, store_.List(workspace_id, filter, before, page_size + 1));
   bool more = records.size() > static_cast<size_t>(page_size);
   if (more) {
     records.resize(static_cast<size_t>(page_size));
@@ -430,6 +446,14 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaignForService(
     v1::Campaign* resp) {
   return rpc::Handle(
       ctx, pool_, [=, this](const rpc::Caller&) -> Status { return DoGetForService(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* CampaignServiceImpl::ListCampaignsForService(
+    grpc::CallbackServerContext* ctx, const v1::ListCampaignsForServiceRequest* req,
+    v1::ListCampaignsResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller&) -> Status {
+    return DoListForService(*req, resp);
+  });
 }
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::RecordCampaignStats(

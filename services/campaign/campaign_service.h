@@ -56,6 +56,9 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
   grpc::ServerUnaryReactor* GetCampaignForService(grpc::CallbackServerContext* ctx,
                                                   const v1::GetCampaignForServiceRequest* req,
                                                   v1::Campaign* resp) override;
+  grpc::ServerUnaryReactor* ListCampaignsForService(grpc::CallbackServerContext* ctx,
+                                                    const v1::ListCampaignsForServiceRequest* req,
+                                                    v1::ListCampaignsResponse* resp) override;
   grpc::ServerUnaryReactor* RecordCampaignStats(grpc::CallbackServerContext* ctx,
                                                 const v1::RecordCampaignStatsRequest* req,
                                                 v1::RecordCampaignStatsResponse* resp) override;
@@ -74,9 +77,13 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
   Status DoResolve(const v1::ResolveCampaignForChannelRequest& req,
                    v1::ResolveCampaignForChannelResponse* resp);
   Status DoGetForService(const v1::GetCampaignForServiceRequest& req, v1::Campaign* resp);
+  Status DoListForService(const v1::ListCampaignsForServiceRequest& req,
+                          v1::ListCampaignsResponse* resp);
   Status DoRecordStats(const v1::RecordCampaignStatsRequest& req);
 
  private:
+  Status ListPage(const std::string& workspace_id, const CampaignFilter& filter,
+                  const std::string& before, int32_t page_size, v1::ListCampaignsResponse* resp);
   void PublishChanged(const CampaignRecord& rec, const std::string& change);
 
   CampaignStore store_;

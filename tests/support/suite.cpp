@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace salesos::testing {
@@ -48,22 +49,30 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
   if (!options_.database_url.empty()) {
     common.push_back("--database-url=" + options_.database_url);
   }
+  // The services listen on Unix sockets in the test's dir, so every address is known before any
+  // of them starts and each is given all of its peers' (the services call each other).
+  std::filesystem::create_directories(dir_.File("run"));
+  for (const auto& name : ServiceNames()) {
+    addrs_[name] = "unix:" + dir_.File("run/" + name + ".sock");
+  }
   // auth first: the others verify tokens with its keys.
   for (const auto& name : ServiceNames()) {
     std::vector<std::string> args = common;
-    args.push_back("--listen=127.0.0.1:0");
+    args.push_back("--listen=" + addrs_.at(name));
     args.push_back("--port-file=" + dir_.File(name + ".port"));
-    if (name != "auth") {
-      args.push_back("--auth-addr=" + addrs_.at("auth"));
+    for (const auto& peer : ServiceNames()) {
+      if (peer != name) {
+        args.push_back("--" + Dashed(peer) + "-addr=" + addrs_.at(peer));
+      }
     }
     processes_[name] = StartBinary(name, args);
     if (name == "auth") {
-      addrs_[name] = WaitPortFile(name, dir_.File(name + ".port"));
+      WaitPortFile(name, dir_.File(name + ".port"));
     }
   }
   for (const auto& name : ServiceNames()) {
     if (name != "auth") {
-      addrs_[name] = WaitPortFile(name, dir_.File(name + ".port"));
+      WaitPortFile(name, dir_.File(name + ".port"));
     }
   }
   std::vector<std::string> gw = {"--http-addr=127.0.0.1:0", "--port-file=" + dir_.File("gateway.port"),

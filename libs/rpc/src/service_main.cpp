@@ -9,6 +9,7 @@
 #include "salesos/crypto/aead.h"
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/server.h"
+#include "salesos/rpc/services.h"
 #include "salesos/rpc/signals.h"
 
 namespace salesos::rpc {
@@ -48,7 +49,12 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
                  def.name + ")",
              false);
   config.Add("redis-url", "redis://127.0.0.1:6390", "redis://host:port[/db] or unix:///path");
-  config.Add("auth-addr", "127.0.0.1:50051", "auth service gRPC address");
+  for (const auto& s : kServices) {
+    if (s.name != def.name) {
+      config.Add(AddrFlag(s.name), std::string(s.default_addr),
+                 std::string(s.name) + " service gRPC address");
+    }
+  }
   config.Add("service-secret-file", "",
              "shared secret the services prove themselves to auth with; empty: "
              "<data-dir>/service.secret, generated when missing");
@@ -106,10 +112,19 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   }
 
   WorkPool pool(static_cast<int>(config.GetInt("workers")));
-  auto auth_channel = MakeChannel(config.Get("auth-addr"));
+  std::map<std::string, std::shared_ptr<grpc::Channel>> peers;
+  for (const auto& s : kServices) {
+    if (s.name != def.name) {
+      peers.emplace(std::string(s.name), MakeChannel(config.Get(AddrFlag(s.name))));
+    }
+  }
+  // auth verifies with its own keys in-process (make_verifier) and calls no one; the channel it
+  // gets points at itself only so the context is never half-made.
+  auto auth_channel = def.name == "auth" ? MakeChannel(config.Get("listen")) : peers.at("auth");
   ServiceTokenSource service_tokens(auth_channel, def.name, *secret);
   EventPublisher events(*redis, def.name);
-  ServiceContext ctx{config, **store, *redis, pool, auth_channel, *secret, service_tokens, events};
+  ServiceContext ctx{config,         **store, *redis, pool, auth_channel, *secret, service_tokens,
+                     events,         peers};
 
   Result<TokenVerifierPtr> verifier =
       def.make_verifier ? def.make_verifier(ctx)

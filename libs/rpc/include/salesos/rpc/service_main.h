@@ -5,13 +5,14 @@
 // and returns 0. Bad configuration exits 2 with one line naming the setting.
 //
 // Common settings (flag / env): listen (SALESOS_LISTEN), port-file, data-dir, database-url,
-// redis-url, auth-addr, service-secret-file, workers, log-level, drain-timeout-ms. A service adds its own in
+// redis-url, auth-addr and the other services' addresses (<name>-addr), service-secret-file, workers, log-level, drain-timeout-ms. A service adds its own in
 // add_settings.
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,11 @@ struct ServiceContext {
   const std::string& service_secret;
   ServiceTokenSource& service_tokens;
   EventPublisher& events;
+  // A channel to every other service of the suite, by name ("campaign"), from --<name>-addr
+  // (SALESOS_<NAME>_ADDR). Channels connect lazily, so a peer may start after this service.
+  const std::map<std::string, std::shared_ptr<grpc::Channel>>& peers;
+
+  std::shared_ptr<grpc::Channel> peer(const std::string& name) const { return peers.at(name); }
 };
 
 struct ServiceDefinition {
