@@ -8,8 +8,8 @@
 #include "integration_service.h"
 #include "salesos/crypto/aead.h"
 #include "salesos/crypto/ed25519.h"
-#include "salesos/crypto/encoding.h"
 #include "salesos/crypto/password.h"
+#include "salesos/rpc/data_key.h"
 #include "salesos/rpc/service_main.h"
 #include "workspace_service.h"
 
@@ -44,10 +44,7 @@ int main(int argc, char** argv) {
     c.Add("jwt-key-file", "",
           "Ed25519 private key (PKCS#8 PEM) that signs access tokens; empty: "
           "<data-dir>/jwt_ed25519.pem, generated on first start");
-    c.Add("data-key", "", "32-byte key (base64) sealing channel credentials; wins over the file",
-          true);
-    c.Add("data-key-file", "",
-          "file with the data key (base64); empty: <data-dir>/data.key, generated on first start");
+    rpc::AddDataKeySettings(c, "channel credentials");
     c.Add("superadmin-emails", "", "comma-separated emails of platform superadmins");
     c.Add("access-token-ttl-seconds", "900", "lifetime of access tokens");
     c.Add("password-hash-opslimit", "2", "argon2id passes (libsodium opslimit)");
@@ -72,24 +69,9 @@ int main(int argc, char** argv) {
       return InvalidArgument(
           "bad configuration: --access-token-ttl-seconds must be between 10 and 86400");
     }
-    std::string key_bytes;
-    if (!ctx.config.Get("data-key").empty()) {
-      auto decoded = crypto::Base64Decode(ctx.config.Get("data-key"));
-      if (!decoded.ok()) {
-        return InvalidArgument("bad configuration: --data-key (SALESOS_DATA_KEY) is not base64");
-      }
-      key_bytes = *decoded;
-    } else {
-      auto loaded = crypto::LoadOrCreateKeyFile(InDataDir(ctx.config, "data-key-file", "data.key"), 32);
-      if (!loaded.ok()) {
-        return InvalidArgument("bad configuration: --data-key-file (SALESOS_DATA_KEY_FILE): " +
-                               loaded.status().message());
-      }
-      key_bytes = *loaded;
-    }
-    auto aead = crypto::Aead::FromKey(key_bytes);
+    auto aead = rpc::LoadDataKey(ctx.config);
     if (!aead.ok()) {
-      return InvalidArgument("bad configuration: the data key must be 32 bytes (base64 of 32)");
+      return aead.status();
     }
     state.data_key.emplace(std::move(*aead));
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "salesos/campaign/v1/campaign.pb.h"
+#include "salesos/core/money.h"
 #include "salesos/core/status.h"
 
 namespace salesos::campaign {
@@ -24,8 +25,7 @@ inline constexpr size_t kMaxImages = 20;
 // Not in the issue: bounds so one campaign cannot grow without end; generous for real use.
 inline constexpr size_t kMaxListItems = 50;
 inline constexpr size_t kMaxReferralIdLength = 200;
-// 10^15 minor units: beyond any product price, and exact in a double when shown in major units.
-inline constexpr int64_t kMaxPriceMinor = 1'000'000'000'000'000;
+inline constexpr int64_t kMaxPriceMinor = kMaxMinorUnits;
 
 inline constexpr char kDraft[] = "draft";
 inline constexpr char kActive[] = "active";
@@ -34,7 +34,6 @@ inline constexpr char kCompleted[] = "completed";
 // What Transition answers for a delete that is allowed: the campaign stops existing.
 inline constexpr char kDeleted[] = "deleted";
 inline constexpr char kDefaultPlatform[] = "all";
-inline constexpr char kDefaultCurrency[] = "USD";
 
 enum class Action { kActivate, kPause, kComplete, kDelete, kDuplicate };
 
@@ -53,21 +52,13 @@ bool IsTargetPlatform(std::string_view platform);
 // facebook | instagram | whatsapp: where a conversation can come from.
 bool IsChannelPlatform(std::string_view platform);
 
-// The decimal exponent of an ISO 4217 currency (2 for USD, 0 for JPY, 3 for KWD); kInvalidArgument
-// naming "product.currency" for a code that is malformed or not a current ISO 4217 code.
-// Lowercase is accepted.
-Result<int> CurrencyExponent(std::string_view currency);
-// The upper-case code, "USD" for "", or kInvalidArgument as CurrencyExponent.
-Result<std::string> NormalizeCurrency(std::string_view currency);
-// `major` (49.99) as exact minor units (4999) of `currency`. A price with more decimals than the
-// currency has ("1.999" USD), a negative, non-finite or too large one is kInvalidArgument naming
-// "product.price": never rounded. The double is read as the shortest decimal that gives it back,
-// which is what the client wrote in JSON.
-Result<int64_t> PriceToMinor(double major, const std::string& currency);
-// Minor units back to major units for answers (4999 USD → 49.99). `currency` must be valid.
-double MinorToMajor(int64_t minor, const std::string& currency);
-// "49.99 USD", "1000 JPY": exact, with the currency's decimals, for text shown to people.
-std::string FormatPrice(int64_t minor, const std::string& currency);
+// Prices: exact minor units of an ISO 4217 currency (libs/core money.h), naming the product's
+// fields in errors by default.
+using salesos::CurrencyExponent;
+using salesos::FormatPrice;
+using salesos::MinorToMajor;
+using salesos::NormalizeCurrency;
+using salesos::PriceToMinor;
 
 // Length in code points; -1 for invalid UTF-8.
 long Utf8Length(std::string_view s);
