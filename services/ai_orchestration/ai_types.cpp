@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "salesos/core/money.h"
+
 namespace salesos::ai {
 namespace {
 
@@ -37,6 +39,19 @@ std::optional<Intent> ParseIntent(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+int CurrencyDecimals(std::string_view currency) {
+  auto exponent = salesos::CurrencyExponent(currency);
+  return exponent.ok() ? *exponent : 2;
+}
+
+std::string FormatPrice(int64_t minor, std::string_view currency) {
+  std::string code(currency);
+  for (auto& c : code) {
+    c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  return salesos::FormatPrice(minor, code);
 }
 
 const std::vector<Intent>& AllIntents() {

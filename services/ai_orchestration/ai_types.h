@@ -32,6 +32,13 @@ std::optional<Intent> ParseIntent(std::string_view name);
 // Every intent, in declaration order.
 const std::vector<Intent>& AllIntents();
 
+// Digits after the decimal point of an ISO 4217 currency (0 for JPY, 3 for KWD, 2 for USD and
+// for codes the table does not know); case-insensitive. From libs/core money.h.
+int CurrencyDecimals(std::string_view currency);
+// An exact amount in minor units as text with the upper-case code: (4999, "USD") → "49.99 USD",
+// (1000, "JPY") → "1000 JPY", (1500, "KWD") → "1.500 KWD". The one way the AI states a price.
+std::string FormatPrice(int64_t minor, std::string_view currency);
+
 // The languages the built-in engine understands and answers in (ISO 639-1).
 inline constexpr std::string_view kLanguages[] = {"en", "es", "fr", "de", "pt"};
 

@@ -154,6 +154,9 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
 
   int sig = WaitForTermination();
   log::Info("stopping", {{"signal", sig}});
+  if (def.on_stop) {
+    def.on_stop();
+  }
   server.Shutdown();
   pool.Shutdown();
   log::Info("stopped");

@@ -41,3 +41,24 @@ TEST_CASE("clocks agree with each other and move forward", "[core][time]") {
 
 }  // namespace
 }  // namespace salesos
+
+TEST_CASE("RFC 3339 times parse back to the milliseconds they were formatted from", "[core][time]") {
+  using salesos::FormatRfc3339Millis;
+  using salesos::ParseRfc3339Millis;
+  for (int64_t ms : {int64_t{0}, int64_t{1795246200123}, int64_t{951782400000}, int64_t{4102444799999}}) {
+    auto parsed = ParseRfc3339Millis(FormatRfc3339Millis(ms));
+    REQUIRE(parsed.has_value());
+    CHECK(*parsed == ms);
+  }
+  CHECK(ParseRfc3339Millis("2026-11-21T06:30:00Z") == 1795242600000);
+  CHECK(ParseRfc3339Millis("2026-11-21T08:30:00+02:00") == 1795242600000);
+  CHECK(ParseRfc3339Millis("2026-11-21T06:30:00.5Z") == 1795242600500);
+}
+
+TEST_CASE("malformed RFC 3339 times are refused", "[core][time]") {
+  using salesos::ParseRfc3339Millis;
+  for (const char* bad : {"", "2026-11-21", "2026-11-21T06:30:00", "2026-13-01T00:00:00Z",
+                          "2026-11-21T06:30:00Zjunk", "2026-11-21T06:30:00.Z", "yesterday"}) {
+    CHECK_FALSE(ParseRfc3339Millis(bad).has_value());
+  }
+}

@@ -55,6 +55,9 @@ struct ServiceDefinition {
   std::function<Result<TokenVerifierPtr>(ServiceContext&)> make_verifier;
   // The gRPC services to serve; they live until the server has drained.
   std::function<Result<std::vector<std::unique_ptr<grpc::Service>>>(ServiceContext&)> make_services;
+  // Called once SIGTERM/SIGINT arrived, before the server drains and the services are destroyed:
+  // stop background work (stream consumers) here. Their current entry finishes first.
+  std::function<void()> on_stop;
 };
 
 // Services(std::make_unique<A>(...), std::make_unique<B>(...)): the list make_services returns.

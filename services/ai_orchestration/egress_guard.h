@@ -1,0 +1,70 @@
+#pragma once
+
+// The egress policy for tenant-set LLM endpoints (SSRF guard). A workspace may point its AI at any
+// OpenAI-compatible base URL; this file makes sure such a URL cannot be used to reach the
+// platform's own network: loopback, private, link-local (including the cloud metadata address
+// 169.254.169.254), CGNAT, multicast and reserved addresses are refused, in IPv4, IPv6 and the
+// IPv6 forms that embed an IPv4 address, unless the operator allows private egress
+// (SALESOS_ALLOW_PRIVATE_EGRESS=1, for local models and tests).
+//
+// The check is on the addresses the host resolves to, and ResolveEgress returns those addresses:
+// the client connects to exactly them, without resolving again, so a DNS answer that changes
+// between check and connect (DNS rebinding) cannot slip a private address through.
+//
+// Every function here is thread-safe.
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "salesos/core/status.h"
+
+namespace salesos::ai {
+
+inline constexpr size_t kMaxBaseUrlLength = 2048;
+
+// A base URL taken apart: "https://api.groq.com/openai/v1" → https, "api.groq.com", 443,
+// "/openai/v1".
+struct EndpointUrl {
+  bool https = true;
+  std::string host;  // lower-cased; an IPv6 literal without its brackets
+  bool host_is_ip = false;
+  uint16_t port = 443;
+  std::string path;  // percent-encoded as written, trailing slashes removed ("" for none)
+
+  // The Host header value: the host, bracketed for IPv6, with the port when not the default.
+  std::string HostHeader() const;
+  // path + "/" + suffix with duplicate slashes folded: Target("chat/completions") on
+  // ".../v1beta/openai/" is "/v1beta/openai/chat/completions".
+  std::string Target(std::string_view suffix) const;
+};
+
+// Syntax only: http or https, no userinfo, a host, a valid port, no query or fragment, at most
+// kMaxBaseUrlLength characters. InvalidArgument with a message naming the problem.
+Result<EndpointUrl> ParseEndpointUrl(std::string_view url);
+
+// True for an address a tenant-set URL must not reach: 0.0.0.0/8, 10/8, 100.64/10, 127/8,
+// 169.254/16, 172.16/12, 192.0.0/24, 192.168/16, 198.18/15, 224/4, 240/4 (and broadcast); IPv6
+// ::, ::1, fc00::/7, fe80::/10, fec0::/10, ff00::/8, and IPv4-mapped (::ffff:a.b.c.d),
+// IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) forms of a refused IPv4.
+bool IsPrivateAddress(const boost::asio::ip::address& address);
+
+// Resolves url's host (IP literals without DNS) within `timeout` and checks every address it
+// resolves to: one refused address refuses the URL. Errors: PermissionDenied (a refused address,
+// unless allow_private), Unavailable (the name does not resolve), DeadlineExceeded (DNS did not
+// answer in time).
+Result<std::vector<boost::asio::ip::tcp::endpoint>> ResolveEgress(
+    const EndpointUrl& url, bool allow_private, std::chrono::milliseconds timeout);
+
+// For saving settings: OkStatus, or FieldError("baseUrl", ...) for bad syntax or a host that
+// resolves to a refused address. A name that does not resolve right now is accepted (DNS can be
+// down for a moment); the call-time check refuses it then.
+Status CheckBaseUrl(std::string_view url, bool allow_private,
+                    std::chrono::milliseconds dns_timeout = std::chrono::milliseconds(2000));
+
+}  // namespace salesos::ai
