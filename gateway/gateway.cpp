@@ -42,6 +42,62 @@ std::string TraceparentFor(const Request& req) {
   return "00-" + RandomHex(16) + "-" + RandomHex(8) + "-01";
 }
 
+// Request headers passed on to every upstream call as gRPC metadata (lower-case keys), for
+// services that implement HTTP semantics: a conditional write reads its If-Match.
+constexpr std::pair<http::field, const char*> kForwardedHeaders[] = {
+    {http::field::if_match, "if-match"},
+};
+// Initial metadata a service may send that becomes a response header of the answer.
+constexpr std::pair<const char*, http::field> kAnsweredMetadata[] = {
+    {"etag", http::field::etag},
+};
+
+// gRPC refuses (and would fail the call on) metadata values outside printable ASCII.
+bool IsMetadataSafe(std::string_view value) {
+  for (unsigned char c : value) {
+    if (c < 0x20 || c > 0x7e) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The forwarded headers of `req` onto `ctx`. Several lines of one header are one list (RFC 9110
+// §5.3), joined with ", ". A value gRPC cannot carry is a 400 naming the header.
+Status ForwardHeaders(const Request& req, grpc::ClientContext& ctx) {
+  for (const auto& [field, key] : kForwardedHeaders) {
+    auto [begin, end] = req.equal_range(field);
+    if (begin == end) {
+      continue;
+    }
+    std::string value;
+    for (auto it = begin; it != end; ++it) {
+      value += (value.empty() ? "" : ", ") + std::string(it->value());
+    }
+    if (!IsMetadataSafe(value)) {
+      return FieldError(std::string(http::to_string(field)),
+                        "may only hold printable ASCII characters");
+    }
+    ctx.AddMetadata(key, value);
+  }
+  return OkStatus();
+}
+
+// The answered metadata of a finished call onto `res`.
+void AnswerMetadata(const grpc::ClientContext& ctx, Response& res) {
+  const auto& metadata = ctx.GetServerInitialMetadata();
+  for (const auto& [key, field] : kAnsweredMetadata) {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) {
+      continue;
+    }
+    std::string_view value(it->second.data(), it->second.size());
+    if (IsMetadataSafe(value)) {
+      res.set(field, value);
+    }
+  }
+}
+
 // The IETF draft's RateLimit headers (draft-ietf-httpapi-ratelimit-headers).
 void SetRateLimitHeaders(Response& res, const RateLimitDecision& decision) {
   res.set("RateLimit-Limit", std::to_string(decision.limit));
@@ -267,6 +323,10 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
   auto call = std::make_shared<UnaryCall>();
   rpc::PrepareContext(call->context, options_.upstream_timeout_ms,
                       {authorization, request_id, TraceparentFor(req)});
+  if (Status forwarded = ForwardHeaders(req, call->context); !forwarded.ok()) {
+    fail(forwarded);
+    return;
+  }
   bool own = false;
   if (!grpc::SerializationTraits<Message>::Serialize(*request_msg, &call->request, &own).ok()) {
     fail(Internal("cannot serialize the request"));
@@ -292,7 +352,9 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
           respond(Error(version, keep_alive, Internal("bad response from the service"), request_id));
           return;
         }
-        respond(JsonResponse(200, version, keep_alive, ToJson(*response_msg), request_id));
+        Response res = JsonResponse(200, version, keep_alive, ToJson(*response_msg), request_id);
+        AnswerMetadata(call->context, res);
+        respond(std::move(res));
       });
 }
 

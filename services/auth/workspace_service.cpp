@@ -306,6 +306,10 @@ Status WorkspaceServiceImpl::DoGetBusinessProfileForService(const std::string& w
     FillBusinessInfo(profile->profile, resp->mutable_business_info());
     resp->set_updated_at(profile->updated_at);
   }
+  // Before onboarding, the name given at sign-up is the business's name.
+  if (resp->business_info().business_name().empty()) {
+    resp->mutable_business_info()->set_business_name(workspace->name);
+  }
   return OkStatus();
 }
 

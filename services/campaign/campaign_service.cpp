@@ -64,7 +64,79 @@ Status SetContent(const v1::Campaign& c, CampaignRecord* rec) {
   return OkStatus();
 }
 
+constexpr char kIfMatch[] = "If-Match";
+constexpr char kIfMatchForm[] =
+    "must be the campaign's ETag (its updatedAt in double quotes, as GET answers it in the ETag "
+    "header) or *";
+
+// The If-Match of a call (several entries are one list, as several header lines are).
+std::optional<std::string> IfMatchOf(const grpc::CallbackServerContext* ctx) {
+  std::optional<std::string> out;
+  auto [begin, end] = ctx->client_metadata().equal_range("if-match");
+  for (auto it = begin; it != end; ++it) {
+    std::string value(it->second.data(), it->second.size());
+    out = out.has_value() ? *out + ", " + value : value;
+  }
+  return out;
+}
+
+// Sends the ETag of the campaign a successful call answers.
+Status WithEtag(grpc::CallbackServerContext* ctx, Status st, const v1::Campaign& campaign) {
+  if (st.ok()) {
+    ctx->AddInitialMetadata("etag", CampaignEtag(campaign));
+  }
+  return st;
+}
+
 }  // namespace
+
+std::string CampaignEtag(const v1::Campaign& campaign) {
+  return "\"" + campaign.updated_at() + "\"";
+}
+
+Result<std::optional<std::string>> ExpectedVersion(const std::optional<std::string>& if_match,
+                                                   const std::string& expected_update_time) {
+  if (!if_match.has_value()) {
+    if (expected_update_time.empty()) {
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>(expected_update_time);
+  }
+  std::string_view v = *if_match;
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+    v.remove_prefix(1);
+  }
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+    v.remove_suffix(1);
+  }
+  std::optional<std::string> version;
+  if (v != "*") {
+    if (v.starts_with("W/")) {
+      return FieldError(kIfMatch, "must be a strong ETag: a weak one (W/\"...\") never matches");
+    }
+    if (v.size() < 2 || v.front() != '"' || v.back() != '"') {
+      return FieldError(kIfMatch, kIfMatchForm);
+    }
+    v = v.substr(1, v.size() - 2);
+    for (unsigned char c : v) {
+      // A quote inside: a list of tags, where an update names the one version it replaces.
+      if (c == '"') {
+        return FieldError(kIfMatch, "must be one ETag or *, not a list");
+      }
+      // etagc (RFC 9110 §8.8.3) without obs-text.
+      if (c < 0x21 || c > 0x7e) {
+        return FieldError(kIfMatch, kIfMatchForm);
+      }
+    }
+    version = std::string(v);
+  }
+  if (!expected_update_time.empty() && version != expected_update_time) {
+    return FieldError(kIfMatch,
+                      "names another version than expectedUpdateTime; send one of them, or both "
+                      "alike");
+  }
+  return version;
+}
 
 void FillCampaign(const CampaignRecord& rec, v1::Campaign* out) {
   out->set_id(rec.id);
@@ -190,14 +262,17 @@ Status CampaignServiceImpl::DoGet(const rpc::Caller& caller, const std::string& 
 }
 
 Status CampaignServiceImpl::DoUpdate(const rpc::Caller& caller,
-                                     const v1::UpdateCampaignRequest& req, v1::Campaign* resp) {
+                                     const v1::UpdateCampaignRequest& req, v1::Campaign* resp,
+                                     const std::optional<std::string>& if_match) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
   SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id"));
+  SALESOS_ASSIGN_OR_RETURN(std::optional<std::string> expected,
+                           ExpectedVersion(if_match, req.expected_update_time()));
   SALESOS_ASSIGN_OR_RETURN(auto current, store_.Get(caller.workspace_id, req.id()));
   if (!current.has_value()) {
     return NotFound(kNotFound);
   }
-  if (!req.expected_update_time().empty() && req.expected_update_time() != current->updated_at) {
+  if (expected.has_value() && *expected != current->updated_at) {
     return Status(Code::kAborted, "the campaign was changed at " + current->updated_at +
                                       ", after the version you read; read it again and retry");
   }
@@ -208,7 +283,7 @@ Status CampaignServiceImpl::DoUpdate(const rpc::Caller& caller,
   CampaignRecord rec = *current;
   SALESOS_RETURN_IF_ERROR(SetContent(updated, &rec));
   rec.updated_at = After(current->updated_at);
-  // Compared against what was read just now, also without expected_update_time: two
+  // Compared against what was read just now, also without an expected version: two
   // concurrent patches of different fields must not undo each other.
   SALESOS_ASSIGN_OR_RETURN(bool written, store_.UpdateContent(rec, current->updated_at));
   if (!written) {
@@ -369,7 +444,7 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::CreateCampaign(grpc::CallbackServ
                                                               const v1::Campaign* req,
                                                               v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoCreate(caller, *req, resp);
+    return WithEtag(ctx, DoCreate(caller, *req, resp), *resp);
   });
 }
 
@@ -385,7 +460,7 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::GetCampaign(grpc::CallbackServerC
                                                            const v1::GetCampaignRequest* req,
                                                            v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoGet(caller, req->id(), resp);
+    return WithEtag(ctx, DoGet(caller, req->id(), resp), *resp);
   });
 }
 
@@ -393,7 +468,7 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::UpdateCampaign(grpc::CallbackServ
                                                               const v1::UpdateCampaignRequest* req,
                                                               v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoUpdate(caller, *req, resp);
+    return WithEtag(ctx, DoUpdate(caller, *req, resp, IfMatchOf(ctx)), *resp);
   });
 }
 
@@ -408,7 +483,7 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::DeleteCampaign(
 grpc::ServerUnaryReactor* CampaignServiceImpl::ActivateCampaign(
     grpc::CallbackServerContext* ctx, const v1::CampaignActionRequest* req, v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoLifecycle(caller, req->id(), Action::kActivate, resp);
+    return WithEtag(ctx, DoLifecycle(caller, req->id(), Action::kActivate, resp), *resp);
   });
 }
 
@@ -416,21 +491,21 @@ grpc::ServerUnaryReactor* CampaignServiceImpl::PauseCampaign(grpc::CallbackServe
                                                              const v1::CampaignActionRequest* req,
                                                              v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoLifecycle(caller, req->id(), Action::kPause, resp);
+    return WithEtag(ctx, DoLifecycle(caller, req->id(), Action::kPause, resp), *resp);
   });
 }
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::CompleteCampaign(
     grpc::CallbackServerContext* ctx, const v1::CampaignActionRequest* req, v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoLifecycle(caller, req->id(), Action::kComplete, resp);
+    return WithEtag(ctx, DoLifecycle(caller, req->id(), Action::kComplete, resp), *resp);
   });
 }
 
 grpc::ServerUnaryReactor* CampaignServiceImpl::DuplicateCampaign(
     grpc::CallbackServerContext* ctx, const v1::CampaignActionRequest* req, v1::Campaign* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
-    return DoDuplicate(caller, req->id(), resp);
+    return WithEtag(ctx, DoDuplicate(caller, req->id(), resp), *resp);
   });
 }
 

@@ -8,6 +8,14 @@
 // the internal rpcs), so the Do* methods only see callers the contract lets in. They are public
 // so tests can drive the logic without gRPC. Every change is committed before its
 // campaign.<change> event is published on salesos:events.
+//
+// Versions: a campaign's updatedAt moves on every write and is its version. Every public answer
+// of one campaign sends it as `etag` initial metadata (the gateway's ETag header), and
+// UpdateCampaign takes the version to replace from expectedUpdateTime or the `if-match` metadata
+// (the gateway's If-Match header).
+
+#include <optional>
+#include <string>
 
 #include "campaign_rules.h"
 #include "campaign_store.h"
@@ -67,8 +75,9 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
   Status DoList(const rpc::Caller& caller, const v1::ListCampaignsRequest& req,
                 v1::ListCampaignsResponse* resp);
   Status DoGet(const rpc::Caller& caller, const std::string& id, v1::Campaign* resp);
+  // `if_match`: the If-Match header's value, when the call carried one (see ExpectedVersion).
   Status DoUpdate(const rpc::Caller& caller, const v1::UpdateCampaignRequest& req,
-                  v1::Campaign* resp);
+                  v1::Campaign* resp, const std::optional<std::string>& if_match = std::nullopt);
   Status DoDelete(const rpc::Caller& caller, const std::string& id);
   // Activate, pause or complete.
   Status DoLifecycle(const rpc::Caller& caller, const std::string& id, Action action,
@@ -93,5 +102,16 @@ class CampaignServiceImpl final : public v1::CampaignService::CallbackService {
 
 // The API view of a stored campaign: price and revenue in major units of its currency.
 void FillCampaign(const CampaignRecord& rec, v1::Campaign* out);
+
+// The ETag of a campaign: its updatedAt in double quotes, a strong entity tag (RFC 9110 §8.8.3).
+std::string CampaignEtag(const v1::Campaign& campaign);
+
+// The version an update must find, from an If-Match header (nullopt when there was none) and
+// expectedUpdateTime (empty when not given): an updatedAt, or nullopt when any version will do
+// (neither given, or `If-Match: *`). If-Match is one strong ETag ("<updatedAt>") or `*`; anything
+// else, or an If-Match naming another version than expectedUpdateTime, is INVALID_ARGUMENT
+// naming If-Match.
+Result<std::optional<std::string>> ExpectedVersion(const std::optional<std::string>& if_match,
+                                                   const std::string& expected_update_time);
 
 }  // namespace salesos::campaign

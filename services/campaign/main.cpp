@@ -13,7 +13,9 @@ int main(int argc, char** argv) {
   def.make_services = [](rpc::ServiceContext& ctx) {
     return rpc::Services(
         std::make_unique<campaign::CampaignServiceImpl>(ctx.store, ctx.events, ctx.pool),
-        std::make_unique<campaign::TemplateServiceImpl>(ctx.store, ctx.pool));
+        std::make_unique<campaign::TemplateServiceImpl>(
+            ctx.store, ctx.pool, SystemClock(),
+            campaign::AuthBusinessNames(ctx.peer("auth"), ctx.service_tokens)));
   };
   return rpc::RunService(argc, argv, def);
 }

@@ -1,14 +1,17 @@
 #include "template_service.h"
 
-#include "campaign_rules.h"
-#include "salesos/rpc/paging.h"
-
+#include <algorithm>
 #include <map>
 #include <utility>
 
+#include "campaign_rules.h"
+#include "salesos/auth/v1/auth.grpc.pb.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/crypto/encoding.h"
+#include "salesos/rpc/client.h"
+#include "salesos/rpc/paging.h"
+#include "salesos/rpc/status_mapping.h"
 #include "salesos/templates/template_renderer.h"
 
 namespace salesos::campaign {
@@ -28,6 +31,7 @@ constexpr char kCampaignNotFound[] = "campaign not found";
 // other lists' prefixes so a token of one list is refused by another.
 constexpr std::string_view kPageKind = "t1";
 constexpr char kDefaultChannel[] = "all";
+constexpr char kBusinessName[] = "business.name";
 
 // Templates belong to a workspace; a service token has none.
 Status RequireWorkspace(const rpc::Caller& caller) {
@@ -117,6 +121,27 @@ void FillTemplate(const TemplateRecord& rec, v1::Template* out) {
 }
 
 }  // namespace
+
+BusinessNameLookup AuthBusinessNames(std::shared_ptr<grpc::Channel> auth_channel,
+                                     rpc::ServiceTokenSource& tokens, int timeout_ms) {
+  std::shared_ptr<auth::v1::WorkspaceService::Stub> stub =
+      auth::v1::WorkspaceService::NewStub(std::move(auth_channel));
+  return [stub, &tokens, timeout_ms](const std::string& workspace_id) -> Result<std::string> {
+    SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
+    grpc::ClientContext ctx;
+    rpc::CallMetadata md;
+    md.authorization = std::move(authorization);
+    rpc::PrepareContext(ctx, timeout_ms, md);
+    auth::v1::GetBusinessProfileForServiceRequest req;
+    req.set_workspace_id(workspace_id);
+    auth::v1::Onboarding resp;
+    grpc::Status st = stub->GetBusinessProfileForService(&ctx, req, &resp);
+    if (!st.ok()) {
+      return rpc::FromGrpc(st);
+    }
+    return resp.business_info().business_name();
+  };
+}
 
 Status TemplateServiceImpl::DoCreate(const rpc::Caller& caller, const v1::Template& req,
                                      v1::Template* resp) {
@@ -261,13 +286,24 @@ Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
       values["product.price"] = FormatPrice(campaign->price_minor, campaign->currency);
     }
   }
-  // TODO(business.name): the business name is auth's (the workspace); until a service rpc gives
-  // it, business.name comes from the sample or falls back to "our team".
   // The sample is what the author asked to preview, so its non-empty values win over looked-up
   // ones.
   for (const auto& [name, value] : req.sample()) {
     if (!value.empty()) {
       values[name] = value;
+    }
+  }
+  // Auth is asked only when the body needs the name and the sample left it out. A preview must
+  // not fail because auth is away: the fallback stands in, as for any empty value.
+  bool needs_business_name = std::find(rec->variables.begin(), rec->variables.end(),
+                                       kBusinessName) != rec->variables.end();
+  if (needs_business_name && !values.contains(kBusinessName) && business_names_) {
+    Result<std::string> name = business_names_(caller.workspace_id);
+    if (name.ok()) {
+      values[kBusinessName] = *name;
+    } else {
+      log::Warn("business name unavailable; rendering business.name with its fallback",
+                {{"workspaceId", caller.workspace_id}, {"error", name.status().message()}});
     }
   }
   SALESOS_ASSIGN_OR_RETURN(

@@ -8,10 +8,17 @@
 // public so tests can drive the logic without gRPC. Templates belong to the caller's workspace;
 // other workspaces' ids are answered 404.
 
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
 #include "campaign_store.h"
 #include "salesos/campaign/v1/campaign.grpc.pb.h"
 #include "salesos/core/time.h"
 #include "salesos/rpc/caller.h"
+#include "salesos/rpc/service_token.h"
 #include "salesos/rpc/work_pool.h"
 #include "salesos/store/store.h"
 #include "template_store.h"
@@ -21,11 +28,28 @@ namespace salesos::campaign {
 inline constexpr size_t kMaxTemplateNameLength = 200;
 inline constexpr size_t kMaxTemplateBodyLength = 4000;
 
+// The business name of a workspace (business.name in templates; auth owns it): empty when the
+// workspace has none, an error when it could not be learnt. Called from the work pool's threads,
+// so it must be thread-safe; it may block (bounded by its own deadline).
+using BusinessNameLookup = std::function<Result<std::string>(const std::string& workspace_id)>;
+
+// A BusinessNameLookup asking auth's WorkspaceService.GetBusinessProfileForService (a service-only
+// rpc) with this service's token, each call bounded by timeout_ms. `tokens` must outlive it.
+BusinessNameLookup AuthBusinessNames(std::shared_ptr<grpc::Channel> auth_channel,
+                                     rpc::ServiceTokenSource& tokens, int timeout_ms = 2000);
+
 class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
  public:
-  // `clock` gives createdAt/updatedAt and date.today; tests pass a fixed one.
-  TemplateServiceImpl(store::Store& db, rpc::WorkPool& pool, const Clock& clock = SystemClock())
-      : store_(db), campaigns_(db), pool_(pool), clock_(clock) {}
+  // `clock` gives createdAt/updatedAt and date.today; tests pass a fixed one. `business_names`
+  // fills business.name when a render's sample does not; without it (or when it fails)
+  // business.name gets its fallback.
+  TemplateServiceImpl(store::Store& db, rpc::WorkPool& pool, const Clock& clock = SystemClock(),
+                      BusinessNameLookup business_names = nullptr)
+      : store_(db),
+        campaigns_(db),
+        pool_(pool),
+        clock_(clock),
+        business_names_(std::move(business_names)) {}
 
   grpc::ServerUnaryReactor* CreateTemplate(grpc::CallbackServerContext* ctx,
                                            const v1::Template* req, v1::Template* resp) override;
@@ -58,6 +82,7 @@ class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
   CampaignStore campaigns_;  // product.* and campaign.name for RenderTemplate
   rpc::WorkPool& pool_;
   const Clock& clock_;
+  BusinessNameLookup business_names_;
 };
 
 }  // namespace salesos::campaign

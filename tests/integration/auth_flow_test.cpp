@@ -6,29 +6,20 @@
 
 #include "salesos/core/ids.h"
 #include "salesos/crypto/encoding.h"
+#include "support/api.h"
 #include "support/postgres.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpClient;
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
+using namespace salesos::testing;
 namespace json = boost::json;
 
 namespace {
 
-std::string UniqueEmail(const std::string& tag) { return tag + "-" + salesos::RandomHex(4) + "@example.com"; }
-
-std::string RegisterBody(const std::string& email, const std::string& password = "correct horse battery") {
+// The register body itself, for tests of what registration accepts and answers.
+std::string RegisterBody(const std::string& email, const std::string& password = kTestPassword) {
   json::object o{{"email", email}, {"password", password}, {"name", "Ada Owner"}, {"businessName", "Ada's Lamps"}};
   return json::serialize(o);
 }
-
-json::value Json(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return json::parse(r.body);
-}
-
-std::string ErrorCode(const HttpResult& r) { return std::string(Json(r).at("error").at("code").as_string()); }
 
 void RegisterLoginMe(Suite& suite) {
   auto client = suite.Client();
@@ -46,8 +37,7 @@ void RegisterLoginMe(Suite& suite) {
   CHECK(reg.body.find("correct horse") == std::string::npos);
   CHECK_FALSE(reg.Header("x-request-id").empty());
 
-  HttpResult login = client->Post("/api/v1/auth/login",
-                                  json::serialize(json::object{{"email", email}, {"password", "correct horse battery"}}));
+  HttpResult login = Login(*client, email);
   REQUIRE(login.status == 200);
   std::string token(Json(login).at("accessToken").as_string());
   CHECK(Json(login).at("user").at("id") == r.at("user").at("id"));
@@ -115,23 +105,23 @@ TEST_CASE("bad input gets 400 with a message naming the problem and changes noth
   HttpResult broken = client->Post("/api/v1/auth/register", R"({"email": "x@example.com", )");
   CHECK(broken.status == 400);
   CHECK(ErrorCode(broken) == "INVALID_ARGUMENT");
-  CHECK_THAT(std::string(Json(broken).at("error").at("message").as_string()), Catch::Contains("malformed JSON"));
+  CHECK_THAT(ErrorMessage(broken), Catch::Contains("malformed JSON"));
 
   HttpResult unknown = client->Post("/api/v1/auth/register", R"({"emial": "x@example.com"})");
   CHECK(unknown.status == 400);
-  CHECK(Json(unknown).at("error").at("details").at(0).at("field").as_string() == "emial");
+  CHECK(ErrorField(unknown) == "emial");
 
   HttpResult wrong_type = client->Post("/api/v1/auth/register", R"({"email": 42})");
   CHECK(wrong_type.status == 400);
-  CHECK_THAT(std::string(Json(wrong_type).at("error").at("message").as_string()), Catch::Contains("email"));
+  CHECK_THAT(ErrorMessage(wrong_type), Catch::Contains("email"));
 
   std::string email = UniqueEmail("bad");
   HttpResult short_pw = client->Post("/api/v1/auth/register", RegisterBody(email, "short"));
   CHECK(short_pw.status == 400);
-  CHECK(Json(short_pw).at("error").at("details").at(0).at("field").as_string() == "password");
+  CHECK(ErrorField(short_pw) == "password");
   HttpResult bad_email = client->Post("/api/v1/auth/register", RegisterBody("not-an-email"));
   CHECK(bad_email.status == 400);
-  CHECK(Json(bad_email).at("error").at("details").at(0).at("field").as_string() == "email");
+  CHECK(ErrorField(bad_email) == "email");
   // Nothing was created: the same email registers fine afterwards.
   CHECK(client->Post("/api/v1/auth/register", RegisterBody(email)).status == 200);
 
@@ -152,9 +142,9 @@ TEST_CASE("a duplicate email in any letter case answers 409", "[integration]") {
   CHECK(dup.status == 409);
   CHECK(ErrorCode(dup) == "ALREADY_EXISTS");
   // Login is case-insensitive too, and one generic error covers unknown email and wrong password.
-  CHECK(client->Post("/api/v1/auth/login", json::serialize(json::object{{"email", upper}, {"password", "correct horse battery"}})).status == 200);
-  HttpResult wrong = client->Post("/api/v1/auth/login", json::serialize(json::object{{"email", email}, {"password", "wrong password!"}}));
-  HttpResult nobody = client->Post("/api/v1/auth/login", json::serialize(json::object{{"email", UniqueEmail("nobody")}, {"password", "wrong password!"}}));
+  CHECK(Login(*client, upper).status == 200);
+  HttpResult wrong = Login(*client, email, "wrong password!");
+  HttpResult nobody = Login(*client, UniqueEmail("nobody"), "wrong password!");
   CHECK(wrong.status == 401);
   CHECK(nobody.status == 401);
   CHECK(Json(wrong).at("error").at("message") == Json(nobody).at("error").at("message"));
@@ -229,8 +219,8 @@ TEST_CASE("no password or token appears in any log line", "[integration]") {
     HttpResult reg = client->Post("/api/v1/auth/register", RegisterBody(email, password));
     REQUIRE(reg.status == 200);
     token = std::string(Json(reg).at("accessToken").as_string());
-    REQUIRE(client->Post("/api/v1/auth/login", json::serialize(json::object{{"email", email}, {"password", password}})).status == 200);
-    REQUIRE(client->Post("/api/v1/auth/login", json::serialize(json::object{{"email", email}, {"password", password + "x"}})).status == 401);
+    REQUIRE(Login(*client, email, password).status == 200);
+    REQUIRE(Login(*client, email, password + "x").status == 401);
     REQUIRE(client->Get("/api/v1/auth/me", token).status == 200);
     for (const auto& name : suite.ProcessNames()) {
       logs.push_back(salesos::testing::ReadFile(suite.process(name).log_path()));

@@ -10,59 +10,16 @@
 
 #include "salesos/campaign/v1/campaign.grpc.pb.h"
 #include "salesos/core/ids.h"
-#include "salesos/crypto/encoding.h"
-#include "salesos/redis/redis.h"
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/service_token.h"
+#include "support/api.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpClient;
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
+using namespace salesos::testing;
 namespace json = boost::json;
 namespace campaignv1 = salesos::campaign::v1;
 
 namespace {
-
-json::value Json(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return json::parse(r.body);
-}
-
-std::string Str(const json::value& v) { return std::string(v.as_string()); }
-
-std::string ErrorMessage(const HttpResult& r) { return Str(Json(r).at("error").at("message")); }
-
-std::vector<std::string> ErrorFields(const HttpResult& r) {
-  std::vector<std::string> out;
-  json::value body = Json(r);  // kept alive for the loop
-  for (const auto& d : body.at("error").at("details").as_array()) {
-    out.push_back(Str(d.at("field")));
-  }
-  return out;
-}
-
-struct Account {
-  std::string token;
-  std::string workspace_id;
-};
-
-Account Register(HttpClient& client) {
-  std::string email = "camp-" + salesos::RandomHex(4) + "@example.com";
-  HttpResult r = client.Post("/api/v1/auth/register",
-                             json::serialize(json::object{{"email", email},
-                                                          {"password", "correct horse battery"},
-                                                          {"name", "Cam Paign"},
-                                                          {"businessName", "Cam's Lamps"}}));
-  REQUIRE(r.status == 200);
-  auto body = Json(r);
-  return Account{Str(body.at("accessToken")), Str(body.at("workspace").at("id"))};
-}
-
-HttpResult Send(HttpClient& client, const std::string& method, const std::string& path,
-                const std::string& token, const std::string& body = "") {
-  return client.Request(method, path, body, HttpClient::BearerHeaders(token));
-}
 
 HttpResult Action(HttpClient& client, const std::string& token, const std::string& id,
                   const std::string& action) {
@@ -79,47 +36,11 @@ json::object ReadyCampaign(const std::string& name) {
                       {"referralIds", json::array{"ad_" + name}}};
 }
 
-// Types of the salesos:events entries of the workspace, in stream order.
-std::vector<std::string> EventTypes(Suite& suite, const std::string& workspace_id) {
-  auto redis = salesos::redis::Connect(suite.redis().url());
-  REQUIRE(redis.ok());
-  auto reply = (*redis)->Command({"XRANGE", "salesos:events", "-", "+"});
-  INFO(reply.status().ToString());
-  REQUIRE(reply.ok());
-  std::vector<std::string> out;
-  for (const auto& entry : reply->elements) {
-    REQUIRE(entry.elements.size() == 2);
-    const auto& fields = entry.elements[1].elements;
-    std::string type, workspace;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      if (fields[i].str == "type") {
-        type = fields[i + 1].str;
-      } else if (fields[i].str == "workspace") {
-        workspace = fields[i + 1].str;
-      }
-    }
-    if (workspace == workspace_id && type.rfind("campaign.", 0) == 0) {
-      out.push_back(type);
-    }
-  }
-  return out;
-}
-
-std::string SharedSecret(const Suite& suite) {
-  std::string text = salesos::testing::ReadFile(suite.data_dir() + "/service.secret");
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.pop_back();
-  }
-  auto secret = salesos::crypto::Base64Decode(text);
-  REQUIRE(secret.ok());
-  return *secret;
-}
-
 TEST_CASE("campaigns: create, get, patch, activate, pause, resume, complete, duplicate, delete",
           "[integration][campaigns]") {
   Suite suite;
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Cam's Lamps");
 
   // Incomplete draft: created, but activation lists every missing field.
   HttpResult created = client->Post(
@@ -223,17 +144,86 @@ TEST_CASE("campaigns: create, get, patch, activate, pause, resume, complete, dup
   CHECK(Str(Json(list).at("nextPageToken")).empty());
   CHECK(client->Get("/api/v1/campaigns?pageSize=500", owner.token).status == 400);
 
-  CHECK(EventTypes(suite, owner.workspace_id) ==
+  CHECK(EventTypes(suite, owner.workspace_id, "campaign.") ==
         std::vector<std::string>{"campaign.created", "campaign.updated", "campaign.activated",
                                  "campaign.paused", "campaign.activated", "campaign.completed",
                                  "campaign.created", "campaign.deleted"});
 }
 
+TEST_CASE("campaigns: answers carry an ETag, and PATCH with If-Match writes over that version only",
+          "[integration][campaigns]") {
+  Suite suite;
+  auto client = suite.Client();
+  Account owner = Register(*client, "Cam's Lamps");
+  auto etag_of = [](const HttpResult& r) { return "\"" + Str(Json(r).at("updatedAt")) + "\""; };
+  HttpResult created =
+      client->Post("/api/v1/campaigns", json::serialize(ReadyCampaign("Etag lamps")), owner.token);
+  REQUIRE(created.status == 200);
+  CHECK(created.Header("etag") == etag_of(created));
+  std::string id = Str(Json(created).at("id"));
+  auto patch = [&](const std::string& if_match, const json::object& body) {
+    auto headers = HttpClient::BearerHeaders(owner.token);
+    headers["If-Match"] = if_match;
+    return client->Request("PATCH", "/api/v1/campaigns/" + id, json::serialize(body), headers);
+  };
+  auto rename = [](const std::string& name) {
+    return json::object{{"campaign", {{"name", name}}}};
+  };
+
+  HttpResult got = client->Get("/api/v1/campaigns/" + id, owner.token);
+  REQUIRE(got.status == 200);
+  std::string etag = got.Header("etag");
+  CHECK(etag == etag_of(got));
+
+  // The version read: written, with the new version's ETag.
+  HttpResult patched = patch(etag, rename("Renamed lamps"));
+  REQUIRE(patched.status == 200);
+  CHECK(Str(Json(patched).at("name")) == "Renamed lamps");
+  std::string new_etag = patched.Header("etag");
+  CHECK(new_etag == etag_of(patched));
+  CHECK(new_etag != etag);
+  CHECK(client->Get("/api/v1/campaigns/" + id, owner.token).Header("etag") == new_etag);
+
+  // The old ETag again: 409, nothing written.
+  HttpResult stale = patch(etag, rename("Stale lamps"));
+  CHECK(stale.status == 409);
+  CHECK(ErrorCode(stale) == "ABORTED");
+  // *: whatever the version.
+  HttpResult any = patch("*", rename("Any lamps"));
+  REQUIRE(any.status == 200);
+  CHECK(Str(Json(any).at("name")) == "Any lamps");
+  // Not an ETag: 400 naming If-Match.
+  for (const char* garbage : {"garbage", "W/\"x\"", "\"a\", \"b\""}) {
+    INFO("If-Match: " << garbage);
+    HttpResult bad = patch(garbage, rename("Bad lamps"));
+    CHECK(bad.status == 400);
+    CHECK(ErrorFields(bad) == std::vector<std::string>{"If-Match"});
+  }
+  // With expectedUpdateTime too, both must name the same version.
+  std::string current = Str(Json(any).at("updatedAt"));
+  json::object differ = rename("Bad lamps");
+  differ["expectedUpdateTime"] = Str(Json(patched).at("updatedAt"));
+  HttpResult contradiction = patch(etag_of(any), differ);
+  CHECK(contradiction.status == 400);
+  CHECK(ErrorFields(contradiction) == std::vector<std::string>{"If-Match"});
+  json::object agree = rename("Last lamps");
+  agree["expectedUpdateTime"] = current;
+  REQUIRE(patch(etag_of(any), agree).status == 200);
+  CHECK(Str(Json(client->Get("/api/v1/campaigns/" + id, owner.token)).at("name")) == "Last lamps");
+  // An If-Match never reaches another workspace's campaign.
+  Account stranger = Register(*client, "Other Lamps");
+  auto headers = HttpClient::BearerHeaders(stranger.token);
+  headers["If-Match"] = "*";
+  CHECK(
+      client->Request("PATCH", "/api/v1/campaigns/" + id, json::serialize(rename("Mine")), headers)
+          .status == 404);
+}
+
 TEST_CASE("campaigns: another workspace gets 404 on a campaign's ids", "[integration][campaigns]") {
   Suite suite;
   auto client = suite.Client();
-  Account a = Register(*client);
-  Account b = Register(*client);
+  Account a = Register(*client, "Cam's Lamps");
+  Account b = Register(*client, "Cam's Lamps");
   HttpResult created =
       client->Post("/api/v1/campaigns", json::serialize(ReadyCampaign("Mine")), a.token);
   REQUIRE(created.status == 200);
@@ -253,14 +243,14 @@ TEST_CASE("campaigns: another workspace gets 404 on a campaign's ids", "[integra
   REQUIRE(mine.status == 200);
   CHECK(Str(Json(mine).at("name")) == "Mine");
   CHECK(Str(Json(mine).at("status")) == "draft");
-  CHECK(EventTypes(suite, b.workspace_id).empty());
+  CHECK(EventTypes(suite, b.workspace_id, "campaign.").empty());
 }
 
 TEST_CASE("campaigns: services resolve the campaign of a channel and record its stats over gRPC",
           "[integration][campaigns]") {
   Suite suite;
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Cam's Lamps");
   std::map<std::string, std::string> ids;
   for (const char* name : {"ig", "later"}) {
     HttpResult c =

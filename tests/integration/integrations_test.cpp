@@ -13,32 +13,17 @@
 #include "salesos/auth/v1/auth.grpc.pb.h"
 #include "salesos/core/ids.h"
 #include "salesos/crypto/encoding.h"
-#include "salesos/redis/redis.h"
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/service_token.h"
+#include "support/api.h"
 #include "support/postgres.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpClient;
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
+using namespace salesos::testing;
 namespace json = boost::json;
 namespace authv1 = salesos::auth::v1;
 
 namespace {
-
-json::value Json(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return json::parse(r.body);
-}
-
-std::string Str(const json::value& v) { return std::string(v.as_string()); }
-
-std::string ErrorCode(const HttpResult& r) { return Str(Json(r).at("error").at("code")); }
-
-std::string ErrorField(const HttpResult& r) {
-  return Str(Json(r).at("error").at("details").at(0).at("field"));
-}
 
 // A token no other test uses, ending in "abcd" like the issue's hint.
 std::string NewToken(const std::string& tag) {
@@ -54,28 +39,6 @@ std::string NewPageId() {
   return id;
 }
 
-struct Account {
-  std::string token;
-  std::string workspace_id;
-};
-
-Account Register(HttpClient& client) {
-  std::string email = "int-" + salesos::RandomHex(4) + "@example.com";
-  HttpResult r = client.Post("/api/v1/auth/register",
-                             json::serialize(json::object{{"email", email},
-                                                          {"password", "correct horse battery"},
-                                                          {"name", "Ivy Integrator"},
-                                                          {"businessName", "Ivy's Lamps"}}));
-  REQUIRE(r.status == 200);
-  auto body = Json(r);
-  return Account{Str(body.at("accessToken")), Str(body.at("workspace").at("id"))};
-}
-
-HttpResult Send(HttpClient& client, const std::string& method, const std::string& path,
-                const std::string& token, const std::string& body = "") {
-  return client.Request(method, path, body, HttpClient::BearerHeaders(token));
-}
-
 HttpResult Connect(HttpClient& client, const std::string& token, const json::object& body) {
   return client.Post("/api/v1/integrations", json::serialize(body), token);
 }
@@ -85,40 +48,6 @@ json::object FacebookBody(const std::string& page_id, const std::string& access_
                       {"pageId", page_id},
                       {"pageAccessToken", access_token},
                       {"pageName", "Ivy's Lamps"}};
-}
-
-// Entries of salesos:events of type channel.changed for the workspace.
-int ChannelEvents(Suite& suite, const std::string& workspace_id) {
-  auto redis = salesos::redis::Connect(suite.redis().url());
-  REQUIRE(redis.ok());
-  auto reply = (*redis)->Command({"XRANGE", "salesos:events", "-", "+"});
-  INFO(reply.status().ToString());
-  REQUIRE(reply.ok());
-  int found = 0;
-  for (const auto& entry : reply->elements) {
-    REQUIRE(entry.elements.size() == 2);
-    const auto& fields = entry.elements[1].elements;
-    std::string type, workspace;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      if (fields[i].str == "type") {
-        type = fields[i + 1].str;
-      } else if (fields[i].str == "workspace") {
-        workspace = fields[i + 1].str;
-      }
-    }
-    found += type == "channel.changed" && workspace == workspace_id ? 1 : 0;
-  }
-  return found;
-}
-
-std::string SharedSecret(const Suite& suite) {
-  std::string text = salesos::testing::ReadFile(suite.data_dir() + "/service.secret");
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.pop_back();
-  }
-  auto secret = salesos::crypto::Base64Decode(text);
-  REQUIRE(secret.ok());
-  return *secret;
 }
 
 void CheckDefaultSettings(const json::value& settings) {
@@ -131,7 +60,7 @@ void CheckDefaultSettings(const json::value& settings) {
 // Connect each platform, list, get, patch, delete; the events that go with them.
 void ConnectListGetPatchDelete(Suite& suite) {
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Ivy's Lamps");
 
   std::string fb_token = NewToken("fb");
   std::string page_id = NewPageId();
@@ -258,7 +187,7 @@ void ConnectListGetPatchDelete(Suite& suite) {
   CHECK(Connect(*client, owner.token, FacebookBody(page_id, fb_token)).status == 200);
 
   // Three connects, a change, a removal and a reconnect, each announced for the caches.
-  CHECK(ChannelEvents(suite, owner.workspace_id) == 6);
+  CHECK(CountEvents(suite, "channel.changed", owner.workspace_id) == 6);
 }
 
 }  // namespace
@@ -271,8 +200,8 @@ TEST_CASE("integrations: facebook, instagram and whatsapp connect, list, get, pa
 
 TEST_CASE("integrations: the whole flow works on PostgreSQL",
           "[integration][integrations][postgres]") {
-  salesos::testing::SuiteOptions options;
-  options.database_url = salesos::testing::PostgresUrlOrSkip();
+  SuiteOptions options;
+  options.database_url = PostgresUrlOrSkip();
   Suite suite(options);
   ConnectListGetPatchDelete(suite);
 }
@@ -281,8 +210,8 @@ TEST_CASE("integrations: another workspace gets 409 on a connected page and 404 
           "[integration][integrations]") {
   Suite suite;
   auto client = suite.Client();
-  Account first = Register(*client);
-  Account second = Register(*client);
+  Account first = Register(*client, "Ivy's Lamps");
+  Account second = Register(*client, "Ivy's Lamps");
   std::string page_id = NewPageId();
   HttpResult created = Connect(*client, first.token, FacebookBody(page_id, NewToken("a")));
   REQUIRE(created.status == 200);
@@ -321,7 +250,7 @@ TEST_CASE("integrations: bad input gets 400 naming the field and connects nothin
           "[integration][integrations]") {
   Suite suite;
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Ivy's Lamps");
   std::string token = NewToken("bad");
 
   auto unknown = FacebookBody(NewPageId(), token);
@@ -375,14 +304,14 @@ TEST_CASE("integrations: bad input gets 400 naming the field and connects nothin
   HttpResult list = client->Get("/api/v1/integrations", owner.token);
   REQUIRE(list.status == 200);
   CHECK(Json(list).at("integrations").as_array().empty());
-  CHECK(ChannelEvents(suite, owner.workspace_id) == 0);
+  CHECK(CountEvents(suite, "channel.changed", owner.workspace_id) == 0);
 }
 
 TEST_CASE("integrations: the raw database files hold no trace of the access token",
           "[integration][integrations]") {
   Suite suite;
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Ivy's Lamps");
   std::string token = NewToken("raw");
   std::string page_id = NewPageId();
   HttpResult created = Connect(*client, owner.token, FacebookBody(page_id, token));
@@ -416,7 +345,7 @@ TEST_CASE("integrations: the raw database files hold no trace of the access toke
   }
   // Nor any log line.
   for (const auto& name : suite.ProcessNames()) {
-    std::string log = salesos::testing::ReadFile(suite.process(name).log_path());
+    std::string log = ReadFile(suite.process(name).log_path());
     CHECK(log.find(token) == std::string::npos);
     CHECK(log.find(rotated) == std::string::npos);
   }
@@ -426,7 +355,7 @@ TEST_CASE("integrations: ChannelService answers service tokens only, with the or
           "[integration][integrations]") {
   Suite suite;
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Ivy's Lamps");
   std::string token = NewToken("svc");
   std::string phone_id = NewPageId();
   HttpResult created = Connect(*client, owner.token,
@@ -525,7 +454,7 @@ TEST_CASE("integrations: export lists them without credentials, and deleting the
           "[integration][integrations]") {
   Suite suite;
   auto client = suite.Client();
-  Account a = Register(*client);
+  Account a = Register(*client, "Ivy's Lamps");
   const std::string page_id = NewPageId();
   const std::string access_token = NewToken("exp");
   REQUIRE(Connect(*client, a.token, FacebookBody(page_id, access_token)).status == 200);
@@ -536,7 +465,7 @@ TEST_CASE("integrations: export lists them without credentials, and deleting the
   REQUIRE(integrations.size() == 1);
   CHECK(Str(integrations[0].at("externalId")) == page_id);
   CHECK(exported.body.find(access_token) == std::string::npos);
-  const int events_before = ChannelEvents(suite, a.workspace_id);
+  const int events_before = CountEvents(suite, "channel.changed", a.workspace_id);
 
   HttpResult me = Send(*client, "GET", "/api/v1/auth/me", a.token);
   std::string name = Str(Json(me).at("workspace").at("name"));
@@ -545,7 +474,7 @@ TEST_CASE("integrations: export lists them without credentials, and deleting the
   INFO(deleted.body);
   REQUIRE(deleted.status == 200);
   // Caches of the channel are told it is gone, and another business can connect the page now.
-  CHECK(ChannelEvents(suite, a.workspace_id) == events_before + 1);
-  Account b = Register(*client);
+  CHECK(CountEvents(suite, "channel.changed", a.workspace_id) == events_before + 1);
+  Account b = Register(*client, "Ivy's Lamps");
   CHECK(Connect(*client, b.token, FacebookBody(page_id, NewToken("new"))).status == 200);
 }

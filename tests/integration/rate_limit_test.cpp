@@ -3,12 +3,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "salesos/core/ids.h"
+#include "support/api.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
-using salesos::testing::SuiteOptions;
+using namespace salesos::testing;
 namespace json = boost::json;
 
 namespace {
@@ -25,25 +23,11 @@ SuiteOptions SmallLimits() {
   return options;
 }
 
-std::string UniqueEmail(const std::string& tag) {
-  return tag + "-" + salesos::RandomHex(4) + "@example.com";
-}
-
 int IntHeader(const HttpResult& r, const std::string& name) {
   INFO(name << " of a " << r.status << " answer");
   std::string value = r.Header(name);
   REQUIRE_FALSE(value.empty());
   return std::stoi(value);
-}
-
-std::string ErrorCode(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return std::string(json::parse(r.body).at("error").at("code").as_string());
-}
-
-std::string ErrorMessage(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return std::string(json::parse(r.body).at("error").at("message").as_string());
 }
 
 }  // namespace
@@ -56,7 +40,7 @@ TEST_CASE("rate limits answer 429 with headers past the per-user and per-address
   // Register: anonymous, so only the address is counted (1 of 8).
   HttpResult reg = client->Post("/api/v1/auth/register",
                                 json::serialize(json::object{{"email", UniqueEmail("rl")},
-                                                             {"password", "correct horse battery"},
+                                                             {"password", kTestPassword},
                                                              {"name", "Ada"},
                                                              {"businessName", "Ada Lamps"}}));
   REQUIRE(reg.status == 200);
@@ -98,9 +82,7 @@ TEST_CASE("rate limits answer 429 with headers past the per-user and per-address
   int unauthorized = 0;
   HttpResult login;
   for (int i = 0; i < kIpPerMin + 2; ++i) {
-    login = client->Post("/api/v1/auth/login",
-                         json::serialize(json::object{{"email", UniqueEmail("nobody")},
-                                                      {"password", "wrong password!"}}));
+    login = Login(*client, UniqueEmail("nobody"), "wrong password!");
     if (login.status == 429) {
       break;
     }

@@ -1,20 +1,19 @@
 // The role matrix, generated from the one permission table (the (salesos.api.access) option of
 // every rpc): for each HTTP route and each workspace role, the roles the rule allows get through
 // (whatever else the call then says), the others get 403. A new route is covered by being added.
-#include <boost/json.hpp>
+#include <google/protobuf/descriptor.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
-#include <google/protobuf/descriptor.h>
 
 #include "salesos/api/access.pb.h"
 #include "salesos/api/http.pb.h"
 #include "salesos/core/ids.h"
+#include "support/api.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
-namespace json = boost::json;
+using namespace salesos::testing;
 
 namespace {
 
@@ -65,35 +64,17 @@ std::vector<RouteCase> ProtectedRoutes() {
   return out;
 }
 
-std::string Token(const HttpResult& r) {
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  return std::string(json::parse(r.body).at("accessToken").as_string());
-}
-
 }  // namespace
 
 TEST_CASE("every protected route admits exactly the roles its access rule names",
           "[integration][roles]") {
   Suite suite;
   auto client = suite.Client();
-  const std::string password = "correct horse battery";
-  const std::string tag = salesos::RandomHex(4);
+  Account owner = Register(*client, "Matrix " + salesos::RandomHex(4));
   std::map<std::string, std::string> tokens;
-  tokens["owner"] = Token(client->Post(
-      "/api/v1/auth/register",
-      json::serialize(json::object{{"email", "owner-" + tag + "@example.com"}, {"password", password},
-                                   {"name", "Olivia Owner"}, {"businessName", "Matrix " + tag}})));
+  tokens["owner"] = owner.token;
   for (const std::string role : {"admin", "agent", "viewer"}) {
-    std::string email = role + "-" + tag + "@example.com";
-    HttpResult created = client->Post(
-        "/api/v1/workspace/members",
-        json::serialize(json::object{{"email", email}, {"name", role}, {"role", role}, {"password", password}}),
-        tokens["owner"]);
-    INFO(created.body);
-    REQUIRE(created.status == 200);
-    tokens[role] = Token(client->Post(
-        "/api/v1/auth/login", json::serialize(json::object{{"email", email}, {"password", password}})));
+    tokens[role] = AddMember(*client, owner, role).token;
   }
 
   const std::vector<std::pair<std::string, int>> roles = {
@@ -104,7 +85,7 @@ TEST_CASE("every protected route admits exactly the roles its access rule names"
     for (const auto& [role, rank] : roles) {
       const bool body = route.method != "GET" && route.method != "DELETE";
       HttpResult r = client->Request(route.method, route.path, body ? "{}" : "",
-                                     salesos::testing::HttpClient::BearerHeaders(tokens[role]));
+                                     HttpClient::BearerHeaders(tokens[role]));
       INFO(route.method << " " << route.path << " (" << route.rpc << ") as " << role << ": "
                         << r.status << " " << r.body);
       if (rank < route.min_rank) {
@@ -171,7 +152,7 @@ std::string ExpectedRolesTable() {
 }  // namespace
 
 TEST_CASE("docs/roles.md shows the permission table the protos define", "[integration][roles]") {
-  std::string doc = salesos::testing::ReadFile(std::string(SALESOS_SOURCE_DIR) + "/docs/roles.md");
+  std::string doc = ReadFile(std::string(SALESOS_SOURCE_DIR) + "/docs/roles.md");
   const std::string begin = "<!-- BEGIN generated from (salesos.api.access) -->\n";
   const std::string end = "<!-- END generated -->";
   auto b = doc.find(begin);

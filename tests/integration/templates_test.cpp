@@ -7,52 +7,14 @@
 #include <vector>
 
 #include "salesos/core/ids.h"
+#include "support/api.h"
 #include "support/postgres.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpClient;
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
+using namespace salesos::testing;
 namespace json = boost::json;
 
 namespace {
-
-json::value Json(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return json::parse(r.body);
-}
-
-std::string Str(const json::value& v) { return std::string(v.as_string()); }
-
-std::vector<std::string> Strings(const json::value& v) {
-  std::vector<std::string> out;
-  for (const auto& s : v.as_array()) {
-    out.push_back(Str(s));
-  }
-  return out;
-}
-
-struct Account {
-  std::string token;
-  std::string workspace_id;
-};
-
-Account Register(HttpClient& client) {
-  std::string email = "tmpl-" + salesos::RandomHex(4) + "@example.com";
-  HttpResult r = client.Post("/api/v1/auth/register",
-                             json::serialize(json::object{{"email", email},
-                                                          {"password", "correct horse battery"},
-                                                          {"name", "Tia Templater"},
-                                                          {"businessName", "Tia's Lamps"}}));
-  REQUIRE(r.status == 200);
-  auto body = Json(r);
-  return Account{Str(body.at("accessToken")), Str(body.at("workspace").at("id"))};
-}
-
-HttpResult Send(HttpClient& client, const std::string& method, const std::string& path,
-                const std::string& token, const std::string& body = "") {
-  return client.Request(method, path, body, HttpClient::BearerHeaders(token));
-}
 
 HttpResult Create(HttpClient& client, const std::string& token, const json::object& body) {
   return client.Post("/api/v1/templates", json::serialize(body), token);
@@ -60,7 +22,7 @@ HttpResult Create(HttpClient& client, const std::string& token, const json::obje
 
 void CreateListGetPatchRenderDelete(Suite& suite) {
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Tia's Lamps");
 
   // Unknown variables are refused at save time, each named.
   HttpResult unknown = Create(*client, owner.token,
@@ -148,20 +110,21 @@ void CreateListGetPatchRenderDelete(Suite& suite) {
            json::serialize(json::object{{"sample", {{"contact.firstName", "Ada"}}}}));
   REQUIRE(rendered.status == 200);
   auto r = Json(rendered);
-  CHECK(Str(r.at("text")) == "Hi Ada, meet our product from our team.");
+  // business.name is the workspace's name until the business profile gives one.
+  CHECK(Str(r.at("text")) == "Hi Ada, meet our product from Tia's Lamps.");
   CHECK(Strings(r.at("fallbacksUsed")) ==
-        std::vector<std::string>{"contact.lastName", "product.name", "business.name"});
+        std::vector<std::string>{"contact.lastName", "product.name"});
   HttpResult no_sample = Send(*client, "POST", "/api/v1/templates/" + id + "/render", owner.token,
                               json::serialize(json::object{}));
   REQUIRE(no_sample.status == 200);
-  CHECK(Str(Json(no_sample).at("text")) == "Hi there, meet our product from our team.");
+  CHECK(Str(Json(no_sample).at("text")) == "Hi there, meet our product from Tia's Lamps.");
   HttpResult no_campaign =
       Send(*client, "POST", "/api/v1/templates/" + id + "/render", owner.token,
            json::serialize(json::object{{"campaignId", salesos::NewUuidV7()}}));
   CHECK(no_campaign.status == 404);
 
   // Another workspace sees none of it.
-  Account stranger = Register(*client);
+  Account stranger = Register(*client, "Tia's Lamps");
   CHECK(Send(*client, "GET", "/api/v1/templates/" + id, stranger.token).status == 404);
   CHECK(Send(*client, "PATCH", "/api/v1/templates/" + id, stranger.token,
              json::serialize(json::object{{"name", "Mine"}}))
@@ -186,19 +149,45 @@ TEST_CASE("templates: create, list, get, patch, render and delete, and other wor
 }
 
 TEST_CASE("templates: the whole flow works on PostgreSQL", "[integration][templates][postgres]") {
-  salesos::testing::SuiteOptions options;
-  options.database_url = salesos::testing::PostgresUrlOrSkip();
+  SuiteOptions options;
+  options.database_url = PostgresUrlOrSkip();
   Suite suite(options);
   CreateListGetPatchRenderDelete(suite);
 }
 
 }  // namespace
 
+TEST_CASE("templates: business.name is the workspace's business name unless the sample gives one",
+          "[integration][templates]") {
+  Suite suite;
+  auto client = suite.Client();
+  Account owner = Register(*client, "Cam's Lamps");
+  // auth holds the business profile; campaign asks it (a service-only rpc).
+  REQUIRE(Send(*client, "PUT", "/api/v1/onboarding", owner.token,
+               json::object{{"businessInfo", {{"businessName", "Cam's Lamps"}}}})
+              .status == 200);
+  HttpResult tmpl = Create(
+      *client, owner.token,
+      json::object{
+          {"name", "Hello"}, {"category", "outreach"}, {"body", "Hello from {{business.name}}!"}});
+  REQUIRE(tmpl.status == 200);
+  std::string render = "/api/v1/templates/" + Str(Json(tmpl).at("id")) + "/render";
+
+  HttpResult no_sample = Send(*client, "POST", render, owner.token, "{}");
+  REQUIRE(no_sample.status == 200);
+  CHECK(Str(Json(no_sample).at("text")) == "Hello from Cam's Lamps!");
+  CHECK(Json(no_sample).at("fallbacksUsed").as_array().empty());
+  HttpResult sample = Send(*client, "POST", render, owner.token,
+                           json::object{{"sample", {{"business.name", "Sample Co"}}}});
+  REQUIRE(sample.status == 200);
+  CHECK(Str(Json(sample).at("text")) == "Hello from Sample Co!");
+}
+
 TEST_CASE("templates: rendering for a campaign fills its name and product, price exact",
           "[integration][templates]") {
   Suite suite;
   auto client = suite.Client();
-  Account owner = Register(*client);
+  Account owner = Register(*client, "Tia's Lamps");
   HttpResult campaign = client->Post(
       "/api/v1/campaigns",
       json::serialize(json::object{

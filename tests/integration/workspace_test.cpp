@@ -4,89 +4,22 @@
 #include <catch2/catch.hpp>
 
 #include "salesos/core/ids.h"
-#include "salesos/redis/redis.h"
+#include "support/api.h"
 #include "support/postgres.h"
 #include "support/suite.h"
 
-using salesos::testing::HttpClient;
-using salesos::testing::HttpResult;
-using salesos::testing::Suite;
+using namespace salesos::testing;
 namespace json = boost::json;
 
 namespace {
 
-constexpr char kPassword[] = "correct horse battery";
-
-json::value Json(const HttpResult& r) {
-  INFO("body: " << r.body);
-  return json::parse(r.body);
-}
-
-std::string Str(const json::value& v) { return std::string(v.as_string()); }
-
-std::string ErrorCode(const HttpResult& r) { return Str(Json(r).at("error").at("code")); }
-
-std::string ErrorField(const HttpResult& r) {
-  return Str(Json(r).at("error").at("details").at(0).at("field"));
-}
-
-std::string UniqueEmail(const std::string& tag) {
-  return tag + "-" + salesos::RandomHex(4) + "@example.com";
-}
-
-struct Account {
-  std::string email;
-  std::string token;
-  std::string user_id;
-  std::string workspace_id;
-};
-
-Account FromAuthResponse(const std::string& email, const HttpResult& r) {
-  auto body = Json(r);
-  return Account{email, Str(body.at("accessToken")), Str(body.at("user").at("id")),
-                 Str(body.at("workspace").at("id"))};
-}
-
-Account Register(HttpClient& client, const std::string& business_name) {
-  std::string email = UniqueEmail("owner");
-  HttpResult r = client.Post("/api/v1/auth/register",
-                             json::serialize(json::object{{"email", email},
-                                                          {"password", kPassword},
-                                                          {"name", "Olive Owner"},
-                                                          {"businessName", business_name}}));
-  REQUIRE(r.status == 200);
-  return FromAuthResponse(email, r);
-}
-
-HttpResult Login(HttpClient& client, const std::string& email) {
-  return client.Post("/api/v1/auth/login",
-                     json::serialize(json::object{{"email", email}, {"password", kPassword}}));
-}
-
-HttpResult Send(HttpClient& client, const std::string& method, const std::string& path,
-                const std::string& token, const std::string& body = "") {
-  return client.Request(method, path, body, HttpClient::BearerHeaders(token));
-}
-
 HttpResult CreateMember(HttpClient& client, const std::string& token, const std::string& email,
-                        const std::string& role, const std::string& password = kPassword) {
+                        const std::string& role, const std::string& password = kTestPassword) {
   return client.Post(
       "/api/v1/workspace/members",
       json::serialize(json::object{
           {"email", email}, {"name", "Member " + role}, {"role", role}, {"password", password}}),
       token);
-}
-
-// Creates the member and signs it in.
-Account AddMember(HttpClient& client, const Account& owner, const std::string& role) {
-  std::string email = UniqueEmail(role);
-  HttpResult created = CreateMember(client, owner.token, email, role);
-  REQUIRE(created.status == 200);
-  HttpResult login = Login(client, email);
-  REQUIRE(login.status == 200);
-  CHECK(Str(Json(login).at("user").at("role")) == role);
-  CHECK(Str(Json(login).at("workspace").at("id")) == owner.workspace_id);
-  return FromAuthResponse(email, login);
 }
 
 HttpResult PatchRole(HttpClient& client, const std::string& token, const std::string& id,
@@ -121,30 +54,6 @@ std::vector<std::string> MemberIds(HttpClient& client, const std::string& token,
   }
   FAIL("the member list never ended");
   return ids;
-}
-
-// Entries of salesos:events of `type` for `workspace_id`.
-int EventsOnStream(Suite& suite, const std::string& type, const std::string& workspace_id) {
-  auto redis = salesos::redis::Connect(suite.redis().url());
-  REQUIRE(redis.ok());
-  auto reply = (*redis)->Command({"XRANGE", "salesos:events", "-", "+"});
-  INFO(reply.status().ToString());
-  REQUIRE(reply.ok());
-  int found = 0;
-  for (const auto& entry : reply->elements) {
-    REQUIRE(entry.elements.size() == 2);
-    const auto& fields = entry.elements[1].elements;
-    std::string entry_type, entry_workspace;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      if (fields[i].str == "type") {
-        entry_type = fields[i + 1].str;
-      } else if (fields[i].str == "workspace") {
-        entry_workspace = fields[i + 1].str;
-      }
-    }
-    found += entry_type == type && entry_workspace == workspace_id ? 1 : 0;
-  }
-  return found;
 }
 
 void MembersAndRoles(Suite& suite) {
@@ -286,8 +195,8 @@ TEST_CASE("members: an owner adds members who sign in, roles change and the last
 }
 
 TEST_CASE("members and roles work the same on PostgreSQL", "[integration][workspace][postgres]") {
-  salesos::testing::SuiteOptions options;
-  options.database_url = salesos::testing::PostgresUrlOrSkip();
+  SuiteOptions options;
+  options.database_url = PostgresUrlOrSkip();
   Suite suite(options);
   MembersAndRoles(suite);
 }
@@ -340,7 +249,7 @@ TEST_CASE("onboarding: put then get, the event is on the stream, limits answer 4
   REQUIRE(before.status == 200);
   CHECK_FALSE(Json(before).at("onboardingCompleted").as_bool());
   CHECK(Str(Json(before).at("businessInfo").at("businessName")).empty());
-  CHECK(EventsOnStream(suite, "workspace.profile_updated", owner.workspace_id) == 0);
+  CHECK(CountEvents(suite, "workspace.profile_updated", owner.workspace_id) == 0);
 
   json::object info{
       {"businessName", "Olive's Oils"},
@@ -382,7 +291,7 @@ TEST_CASE("onboarding: put then get, the event is on the stream, limits answer 4
   CHECK(Json(me).at("user").at("onboardingCompleted").as_bool());
 
   // The AI hears of it.
-  CHECK(EventsOnStream(suite, "workspace.profile_updated", owner.workspace_id) == 1);
+  CHECK(CountEvents(suite, "workspace.profile_updated", owner.workspace_id) == 1);
 
   // Limits: 400 naming the field's path; nothing changes.
   json::object long_description = info;
@@ -411,7 +320,7 @@ TEST_CASE("onboarding: put then get, the event is on the stream, limits answer 4
   CHECK(ErrorField(missing) == "businessInfo");
   HttpResult after = client->Get("/api/v1/onboarding", owner.token);
   CHECK(Str(Json(after).at("businessInfo").at("description")) == Str(info.at("description")));
-  CHECK(EventsOnStream(suite, "workspace.profile_updated", owner.workspace_id) == 1);
+  CHECK(CountEvents(suite, "workspace.profile_updated", owner.workspace_id) == 1);
 }
 
 TEST_CASE("export has no secrets, and deletion needs the exact name and ends it all",
@@ -455,7 +364,7 @@ TEST_CASE("export has no secrets, and deletion needs the exact name and ends it 
   CHECK(client->Get("/api/v1/auth/me", owner.token).status == 200);
   CHECK(Login(*client, agent.email).status == 200);
   CHECK(client->Get("/api/v1/workspace/export", owner.token).status == 200);
-  CHECK(EventsOnStream(suite, "workspace.deleted", owner.workspace_id) == 0);
+  CHECK(CountEvents(suite, "workspace.deleted", owner.workspace_id) == 0);
 
   HttpResult deleted =
       Send(*client, "DELETE", "/api/v1/workspace", owner.token, R"({"confirm":"Olive's Oils"})");
@@ -465,7 +374,7 @@ TEST_CASE("export has no secrets, and deletion needs the exact name and ends it 
   CHECK(client->Get("/api/v1/auth/me", owner.token).status == 401);
   CHECK(client->Get("/api/v1/auth/me", agent.token).status == 401);
   CHECK(client->Get("/api/v1/workspace/members", owner.token).status == 401);
-  CHECK(EventsOnStream(suite, "workspace.deleted", owner.workspace_id) == 1);
+  CHECK(CountEvents(suite, "workspace.deleted", owner.workspace_id) == 1);
 
   // The other workspace lives on, and the freed email signs up again.
   CHECK(client->Get("/api/v1/auth/me", other.token).status == 200);
@@ -473,7 +382,7 @@ TEST_CASE("export has no secrets, and deletion needs the exact name and ends it 
   CHECK(client
             ->Post("/api/v1/auth/register",
                    json::serialize(json::object{{"email", owner.email},
-                                                {"password", kPassword},
+                                                {"password", kTestPassword},
                                                 {"name", "Olive Again"},
                                                 {"businessName", "Olive's Oils"}}))
             .status == 200);

@@ -1,6 +1,7 @@
 // TemplateServiceImpl's logic without gRPC (the Do* methods), on SQLite, with a fixed clock:
 // validation naming lowerCamelCase fields, server-computed variables, paging tokens, partial
-// updates, rendering with a campaign, and other workspaces' ids answered 404.
+// updates, rendering with a campaign and the business name, and other workspaces' ids answered
+// 404.
 
 #include "template_service.h"
 
@@ -11,6 +12,8 @@
 
 #include "campaign_lib_migrations.h"
 #include "salesos/core/ids.h"
+#include "salesos/rpc/client.h"
+#include "salesos/rpc/service_token.h"
 #include "support/databases.h"
 
 namespace salesos::campaign {
@@ -248,6 +251,77 @@ TEST_CASE("another workspace's template ids are not found", "[campaign][template
   CHECK(resp.name() == "Welcome");
   CHECK(f.service.DoDelete(f.admin, del).ok());
   CHECK(f.service.DoDelete(f.admin, del).code() == Code::kNotFound);
+}
+
+TEST_CASE("business.name comes from the workspace's business name unless the sample gives one",
+          "[campaign][templates][service]") {
+  Fixture f;
+  std::vector<std::string> asked;
+  TemplateServiceImpl service{f.db.store(), f.pool, f.clock,
+                              [&](const std::string& workspace_id) -> Result<std::string> {
+                                asked.push_back(workspace_id);
+                                return std::string("Cam's Lamps");
+                              }};
+  v1::Template created = f.Create("Hello from {{business.name}}!");
+  v1::RenderTemplateRequest req;
+  req.set_id(created.id());
+  v1::RenderTemplateResponse resp;
+  REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+  CHECK(resp.text() == "Hello from Cam's Lamps!");
+  CHECK(resp.fallbacks_used().empty());
+  CHECK(asked == std::vector<std::string>{f.admin.workspace_id});
+
+  // The sample wins, and then nobody is asked; an empty sample value does not count.
+  (*req.mutable_sample())["business.name"] = "Sample Co";
+  resp.Clear();
+  REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+  CHECK(resp.text() == "Hello from Sample Co!");
+  CHECK(asked.size() == 1);
+  (*req.mutable_sample())["business.name"] = "";
+  resp.Clear();
+  REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+  CHECK(resp.text() == "Hello from Cam's Lamps!");
+  CHECK(asked.size() == 2);
+
+  // A body without business.name asks nobody.
+  v1::Template plain = f.Create("Hi {{contact.firstName}}");
+  req.Clear();
+  req.set_id(plain.id());
+  resp.Clear();
+  REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+  CHECK(asked.size() == 2);
+}
+
+TEST_CASE("business.name falls back when the workspace has none or it cannot be learnt",
+          "[campaign][templates][service]") {
+  Fixture f;
+  v1::Template created = f.Create("Hello from {{business.name}}!");
+  v1::RenderTemplateRequest req;
+  req.set_id(created.id());
+
+  SECTION("no business name") {
+    TemplateServiceImpl service{
+        f.db.store(), f.pool, f.clock,
+        [](const std::string&) -> Result<std::string> { return std::string(); }};
+    v1::RenderTemplateResponse resp;
+    REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+    CHECK(resp.text() == "Hello from our team!");
+    CHECK(std::vector<std::string>(resp.fallbacks_used().begin(), resp.fallbacks_used().end()) ==
+          std::vector<std::string>{"business.name"});
+  }
+  SECTION("auth cannot be reached: the real client, pointed where nothing listens") {
+    rpc::ServiceTokenSource tokens(rpc::MakeChannel("127.0.0.1:1"), "campaign",
+                                   std::string(32, 's'));
+    TemplateServiceImpl service{f.db.store(), f.pool, f.clock,
+                                AuthBusinessNames(rpc::MakeChannel("127.0.0.1:1"), tokens, 500)};
+    v1::RenderTemplateResponse resp;
+    Status st = service.DoRender(f.admin, req, &resp);
+    INFO(st.ToString());
+    REQUIRE(st.ok());
+    CHECK(resp.text() == "Hello from our team!");
+    CHECK(std::vector<std::string>(resp.fallbacks_used().begin(), resp.fallbacks_used().end()) ==
+          std::vector<std::string>{"business.name"});
+  }
 }
 
 }  // namespace
