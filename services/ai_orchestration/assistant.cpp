@@ -17,27 +17,7 @@ using Phrases = std::vector<std::string_view>;
 
 constexpr size_t kMaxNamesListed = 10;
 
-std::string Trim(std::string_view s) {
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) {
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
-// Questions are matched as " " + Normalize(question) + " " against " word" phrases.
-bool HasAny(const std::string& q, const Phrases& phrases) {
-  return std::any_of(phrases.begin(), phrases.end(),
-                     [&](std::string_view p) { return q.find(p) != std::string::npos; });
-}
-
+// Questions are matched as " " + Normalize(question) + " " against " word" phrases (ContainsAny).
 int Hits(const std::string& q, const Phrases& phrases) {
   return static_cast<int>(std::count_if(phrases.begin(), phrases.end(), [&](std::string_view p) {
     return q.find(p) != std::string::npos;
@@ -551,8 +531,8 @@ AssistantAnswer Leo::Campaign(const AssistantCampaign& c) {
 AssistantAnswer Leo::Best(bool worst) {
   if (all_.empty()) return NoCampaigns();
   AssistantAnswer a;
-  bool by_revenue = HasAny(q_, kRevenueWords);
-  bool by_response = !by_revenue && HasAny(q_, kResponseWords);
+  bool by_revenue = ContainsAny(q_, kRevenueWords);
+  bool by_response = !by_revenue && ContainsAny(q_, kResponseWords);
   std::string word = worst ? "lowest" : "most";
   if (by_revenue) {
     // Revenue compares only within a currency.
@@ -702,14 +682,14 @@ AssistantAnswer Leo::CampaignsByStatus() {
   AssistantAnswer a;
   const StatusWords* asked = nullptr;
   for (const auto& s : Statuses()) {
-    if (HasAny(q_, s.words)) {
+    if (ContainsAny(q_, s.words)) {
       asked = &s;
       break;
     }
   }
   if (asked != nullptr) {
     auto list = WithStatus(asked->status);
-    bool count = HasAny(q_, kCountWords);
+    bool count = ContainsAny(q_, kCountWords);
     if (list.empty()) {
       a.answer = asked->status == "draft" ? "You have no drafts."
                                           : "No campaign is " + std::string(asked->adjective) + ".";
@@ -816,37 +796,38 @@ AssistantAnswer Leo::Unknown() {
 }
 
 AssistantAnswer Leo::Run() {
-  bool howto = HasAny(q_, kHowTo);
+  bool howto = ContainsAny(q_, kHowTo);
   const AssistantCampaign* named = NamedCampaign();
   const HelpTopic* help = FindHelp(q_);
-  bool stats_words = HasAny(q_, kRevenueWords) || HasAny(q_, kConversionWords) ||
-                     HasAny(q_, kBestWords) || HasAny(q_, kCountWords) ||
-                     HasAny(q_, kResponseWords);
-  if (help != nullptr && (howto || (named == nullptr && !stats_words &&
-                                    !HasAny(q_, kTrainingWords) && !HasAny(q_, kListWords)))) {
+  bool stats_words = ContainsAny(q_, kRevenueWords) || ContainsAny(q_, kConversionWords) ||
+                     ContainsAny(q_, kBestWords) || ContainsAny(q_, kCountWords) ||
+                     ContainsAny(q_, kResponseWords);
+  if (help != nullptr &&
+      (howto || (named == nullptr && !stats_words && !ContainsAny(q_, kTrainingWords) &&
+                 !ContainsAny(q_, kListWords)))) {
     return Help(*help);
   }
-  if (HasAny(q_, kTrainingWords)) return Training();
-  if (HasAny(q_, kConversationWords)) return Conversations();
+  if (ContainsAny(q_, kTrainingWords)) return Training();
+  if (ContainsAny(q_, kConversationWords)) return Conversations();
   if (named != nullptr) return Campaign(*named);
-  if (HasAny(q_, kContactWords) && HasAny(q_, kCountWords)) return Contacts();
-  if (HasAny(q_, kWorstWords)) return Best(true);
-  if (HasAny(q_, kBestWords)) return Best(false);
-  if (HasAny(q_, kRevenueWords)) return Revenue();
-  if (HasAny(q_, kConversionWords)) return Conversions();
-  if (HasAny(q_, kMessagesWords)) return Messages();
-  if (HasAny(q_, kResponseWords)) return Responses();
+  if (ContainsAny(q_, kContactWords) && ContainsAny(q_, kCountWords)) return Contacts();
+  if (ContainsAny(q_, kWorstWords)) return Best(true);
+  if (ContainsAny(q_, kBestWords)) return Best(false);
+  if (ContainsAny(q_, kRevenueWords)) return Revenue();
+  if (ContainsAny(q_, kConversionWords)) return Conversions();
+  if (ContainsAny(q_, kMessagesWords)) return Messages();
+  if (ContainsAny(q_, kResponseWords)) return Responses();
   bool status_asked = std::any_of(Statuses().begin(), Statuses().end(),
-                                  [&](const StatusWords& s) { return HasAny(q_, s.words); });
-  if (HasAny(q_, kCampaignWords) || status_asked) {
-    if (HasAny(q_, kOverviewWords) && !status_asked && !HasAny(q_, kCountWords)) {
+                                  [&](const StatusWords& s) { return ContainsAny(q_, s.words); });
+  if (ContainsAny(q_, kCampaignWords) || status_asked) {
+    if (ContainsAny(q_, kOverviewWords) && !status_asked && !ContainsAny(q_, kCountWords)) {
       return Overview();
     }
     return CampaignsByStatus();
   }
-  if (HasAny(q_, kOverviewWords)) return Overview();
+  if (ContainsAny(q_, kOverviewWords)) return Overview();
   if (help != nullptr) return Help(*help);
-  if (HasAny(q_, kGreetingWords)) return Intro();
+  if (ContainsAny(q_, kGreetingWords)) return Intro();
   return Unknown();
 }
 

@@ -4,98 +4,15 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "text_analysis.h"
+
 namespace salesos::ai {
 namespace {
 
-// The analyser lives here, on its own, so the index does not wait for text_analysis.h; the two
-// can be unified once that settles (the rules are close: fold, split, stop words, light stem).
-
-constexpr uint32_t kInvalid = 0xFFFFFFFF;
-
-// The code point at s[i] (advancing i past it), or kInvalid for a byte that does not start a
-// valid sequence (i then advances by one).
-uint32_t DecodeUtf8(std::string_view s, size_t& i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) {
-    ++i;
-    return c;
-  }
-  size_t n = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    ++i;
-    return kInvalid;
-  }
-  if (i + n > s.size()) {
-    ++i;
-    return kInvalid;
-  }
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) {
-      ++i;
-      return kInvalid;
-    }
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinimum[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return kInvalid;
-  }
-  i += n;
-  return cp;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-struct FoldRange {
-  uint32_t first;
-  uint32_t last;
-  const char* folded;  // nullptr: a separator (× ÷)
-};
-
-// Latin-1 Supplement letters and Latin Extended-A, both cases, to unaccented lowercase ASCII.
-constexpr FoldRange kLatinFolds[] = {
-    {0xC0, 0xC5, "a"},     {0xC6, 0xC6, "ae"},   {0xC7, 0xC7, "c"},     {0xC8, 0xCB, "e"},
-    {0xCC, 0xCF, "i"},     {0xD0, 0xD0, "d"},    {0xD1, 0xD1, "n"},     {0xD2, 0xD6, "o"},
-    {0xD7, 0xD7, nullptr}, {0xD8, 0xD8, "o"},    {0xD9, 0xDC, "u"},     {0xDD, 0xDD, "y"},
-    {0xDE, 0xDE, "th"},    {0xDF, 0xDF, "ss"},   {0xE0, 0xE5, "a"},     {0xE6, 0xE6, "ae"},
-    {0xE7, 0xE7, "c"},     {0xE8, 0xEB, "e"},    {0xEC, 0xEF, "i"},     {0xF0, 0xF0, "d"},
-    {0xF1, 0xF1, "n"},     {0xF2, 0xF6, "o"},    {0xF7, 0xF7, nullptr}, {0xF8, 0xF8, "o"},
-    {0xF9, 0xFC, "u"},     {0xFD, 0xFD, "y"},    {0xFE, 0xFE, "th"},    {0xFF, 0xFF, "y"},
-    {0x100, 0x105, "a"},   {0x106, 0x10D, "c"},  {0x10E, 0x111, "d"},   {0x112, 0x11B, "e"},
-    {0x11C, 0x123, "g"},   {0x124, 0x127, "h"},  {0x128, 0x131, "i"},   {0x132, 0x133, "ij"},
-    {0x134, 0x135, "j"},   {0x136, 0x138, "k"},  {0x139, 0x142, "l"},   {0x143, 0x14B, "n"},
-    {0x14C, 0x151, "o"},   {0x152, 0x153, "oe"}, {0x154, 0x159, "r"},   {0x15A, 0x161, "s"},
-    {0x162, 0x167, "t"},   {0x168, 0x173, "u"},  {0x174, 0x175, "w"},   {0x176, 0x178, "y"},
-    {0x179, 0x17E, "z"},   {0x17F, 0x17F, "s"},
-};
+// The analyser's own rules (what a term is, its stop words, its stemmer) are for ranking, so they
+// are not the conversation matchers' (text_analysis.h Tokenize, IsStopWord, LightStem): it keeps
+// letters of every script, makes each CJK character a term, and keeps words such as "hat", "sin"
+// or "one" that name products. The UTF-8 walking, lowercasing and accent folding are shared.
 
 enum class Kind {
   kSeparator,
@@ -104,10 +21,10 @@ enum class Kind {
   kIdeograph  // a term of its own (Chinese, Japanese: no spaces between words)
 };
 
-bool InRange(uint32_t cp, uint32_t first, uint32_t last) { return cp >= first && cp <= last; }
+bool InRange(char32_t cp, char32_t first, char32_t last) { return cp >= first && cp <= last; }
 
-Kind Classify(uint32_t cp) {
-  if (cp == kInvalid) {
+Kind Classify(char32_t cp) {
+  if (cp == kInvalidCodePoint) {
     return Kind::kSeparator;
   }
   if (cp < 0x80) {
@@ -141,22 +58,9 @@ Kind Classify(uint32_t cp) {
 }
 
 // Appends the letter `cp` lowercased and accent-folded; false when it is a separator after all.
-bool AppendLetter(std::string& term, uint32_t cp) {
-  if (cp < 0x80) {
-    char c = static_cast<char>(cp);
-    term.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    return true;
-  }
-  if (cp <= 0x17F) {
-    for (const auto& r : kLatinFolds) {
-      if (cp >= r.first && cp <= r.last) {
-        if (r.folded == nullptr) {
-          return false;
-        }
-        term.append(r.folded);
-        return true;
-      }
-    }
+bool AppendLetter(std::string& term, char32_t cp) {
+  if (cp == 0xD7 || cp == 0xF7) {
+    return false;  // × ÷
   }
   if (InRange(cp, 0xFF10, 0xFF19)) {
     term.push_back(static_cast<char>('0' + (cp - 0xFF10)));  // full-width digits
@@ -166,14 +70,12 @@ bool AppendLetter(std::string& term, uint32_t cp) {
     term.push_back(static_cast<char>('a' + (cp - (cp >= 0xFF41 ? 0xFF41 : 0xFF21))));
     return true;
   }
-  if (InRange(cp, 0x391, 0x3A9) && cp != 0x3A2) {
-    cp += 0x20;  // Greek capitals
-  } else if (InRange(cp, 0x410, 0x42F)) {
-    cp += 0x20;  // Cyrillic capitals
-  } else if (InRange(cp, 0x400, 0x40F)) {
-    cp += 0x50;
+  cp = LowerCodePoint(cp);
+  if (const std::string_view folded = FoldCodePoint(cp); !folded.empty()) {
+    term.append(folded);  // lowercase already: the fold of a lowercase letter
+  } else {
+    AppendUtf8(term, cp);
   }
-  AppendUtf8(term, cp);
   return true;
 }
 
@@ -539,10 +441,6 @@ bool IsVowel(char c) {
 
 bool HasVowel(std::string_view s) { return std::any_of(s.begin(), s.end(), IsVowel); }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 bool IsAsciiWord(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }
@@ -555,21 +453,21 @@ void Stem(std::string& w) {
   if (w.size() < 4 || !IsAsciiWord(w)) {
     return;
   }
-  if (EndsWith(w, "ies") && w.size() > 4) {
+  if (w.ends_with("ies") && w.size() > 4) {
     w.resize(w.size() - 3);
     w.push_back('y');
-  } else if (EndsWith(w, "sses") || EndsWith(w, "xes") || EndsWith(w, "zes") ||
-             EndsWith(w, "ches") || EndsWith(w, "shes")) {
+  } else if (w.ends_with("sses") || w.ends_with("xes") || w.ends_with("zes") ||
+             w.ends_with("ches") || w.ends_with("shes")) {
     w.resize(w.size() - 2);
-  } else if (EndsWith(w, "s") && !EndsWith(w, "ss") && !EndsWith(w, "us") && !EndsWith(w, "is")) {
+  } else if (w.ends_with("s") && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is")) {
     w.pop_back();
   }
   bool stripped = false;
-  if (EndsWith(w, "ing") && w.size() >= 6 &&
+  if (w.ends_with("ing") && w.size() >= 6 &&
       HasVowel(std::string_view(w).substr(0, w.size() - 3))) {
     w.resize(w.size() - 3);
     stripped = true;
-  } else if (EndsWith(w, "ed") && w.size() >= 5 &&
+  } else if (w.ends_with("ed") && w.size() >= 5 &&
              HasVowel(std::string_view(w).substr(0, w.size() - 2))) {
     w.resize(w.size() - 2);
     stripped = true;
@@ -606,7 +504,7 @@ std::vector<std::string> AnalyzeText(std::string_view text) {
   std::string term;
   for (size_t i = 0; i < text.size();) {
     size_t start = i;
-    uint32_t cp = DecodeUtf8(text, i);
+    const char32_t cp = NextCodePoint(text, i);
     switch (Classify(cp)) {
       case Kind::kSeparator:
         FinishTerm(term, out);

@@ -5,49 +5,12 @@
 #include <set>
 
 #include "salesos/crypto/hash.h"
+#include "text_analysis.h"
 
 namespace salesos::ai {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// The length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong
-// forms, surrogates and code points above U+10FFFF included).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) {
-    return 1;
-  }
-  size_t n = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) {
-    return 0;
-  }
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) {
-      return 0;
-    }
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinimum[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
 
 // Valid UTF-8 without NUL bytes (PostgreSQL stores neither), "\r\n" and "\r" as "\n".
 std::string SanitizeUtf8(std::string_view s) {
@@ -64,14 +27,12 @@ std::string SanitizeUtf8(std::string_view s) {
       i += (i + 1 < s.size() && s[i + 1] == '\n') ? 2 : 1;
       continue;
     }
-    size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
+    const size_t start = i;
+    if (NextCodePoint(s, i) == kInvalidCodePoint) {
+      out += kReplacement;  // i moved one byte on
       continue;
     }
-    out.append(s.substr(i, n));
-    i += n;
+    out.append(s.substr(start, i - start));
   }
   return out;
 }

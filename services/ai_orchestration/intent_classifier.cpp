@@ -516,17 +516,10 @@ const CompiledLexicon& Lexicon() {
   static const auto* kLexicon = [] {
     auto* lex = new CompiledLexicon();
     for (size_t g = 0; g < std::size(kGroups); ++g) {
-      std::string_view phrases = kGroups[g].phrases;
-      while (!phrases.empty()) {
-        const size_t semi = phrases.find(';');
-        const std::string_view phrase = phrases.substr(0, semi);
+      for (std::string_view phrase : SplitList(kGroups[g].phrases)) {
         lex->matcher.Add(phrase);
-        int length = 0;
-        for (char c : phrase) {
-          length += c == ' ' ? 1 : 0;
-        }
-        lex->info.push_back({static_cast<int>(g), length + 1});
-        phrases = semi == std::string_view::npos ? std::string_view{} : phrases.substr(semi + 1);
+        const auto length = std::count(phrase.begin(), phrase.end(), ' ') + 1;
+        lex->info.push_back({static_cast<int>(g), static_cast<int>(length)});
       }
     }
     return lex;
@@ -627,23 +620,8 @@ struct Scores {
 
 Scores ScoreTokens(const std::vector<std::string>& tokens, std::string_view language) {
   const auto& lex = Lexicon();
-  const auto matches = lex.matcher.FindAll(tokens);
   // A phrase inside a longer matched phrase does not count.
-  std::vector<bool> kept(matches.size(), true);
-  for (size_t a = 0; a < matches.size(); ++a) {
-    for (size_t b = 0; b < matches.size(); ++b) {
-      if (a == b) {
-        continue;
-      }
-      const auto& ma = matches[a];
-      const auto& mb = matches[b];
-      const bool inside = mb.begin <= ma.begin && ma.end <= mb.end;
-      if (inside && (mb.end - mb.begin) > (ma.end - ma.begin)) {
-        kept[a] = false;
-        break;
-      }
-    }
-  }
+  const auto matches = lex.matcher.FindOutermost(tokens);
   // Each (intent, span) counts once even when several languages list the phrase.
   struct Seen {
     Intent intent;
@@ -660,11 +638,7 @@ Scores ScoreTokens(const std::vector<std::string>& tokens, std::string_view lang
       cancelled[p] = true;
     }
   }
-  for (size_t k = 0; k < matches.size(); ++k) {
-    if (!kept[k]) {
-      continue;
-    }
-    const auto& m = matches[k];
+  for (const auto& m : matches) {
     const Group& g = kGroups[lex.info[m.phrase].group];
     Intent intent = g.intent;
     std::string_view tag = g.tag;
@@ -678,17 +652,11 @@ Scores ScoreTokens(const std::vector<std::string>& tokens, std::string_view lang
     if (!language.empty() && g.lang != language) {
       weight *= 0.8;
     }
-    if (g.flags & kNegatable) {
-      for (int p = m.begin - 1; p >= std::max(0, m.begin - 3); --p) {
-        if (tokens[p] == kClauseBreak) {
-          break;
-        }
-        if (negators.count(tokens[p]) && !cancelled[p]) {
-          intent = I::kObjection;
-          tag = "interest";
-          break;
-        }
-      }
+    if ((g.flags & kNegatable) && NegatedBefore(tokens, m.begin, 3, [&](int p) {
+          return negators.count(tokens[p]) > 0 && !cancelled[p];
+        })) {
+      intent = I::kObjection;
+      tag = "interest";
     }
     const bool dup = std::any_of(seen.begin(), seen.end(), [&](const Seen& s) {
       return s.intent == intent && s.begin == m.begin && s.end == m.end;

@@ -15,26 +15,6 @@ constexpr size_t kMaxDetailChars = 200;
 constexpr size_t kMaxFeatureChars = 80;
 constexpr size_t kMaxFeatures = 3;
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
-
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) {
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
 bool Contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }

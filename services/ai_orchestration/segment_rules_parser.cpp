@@ -1327,6 +1327,20 @@ std::optional<DateRange> Parser::ParseDate(size_t i) const {
     }
     return std::nullopt;
   };
+  // One day of `month`: in the year written at y_at (the date then ends after it), else in
+  // year_for's year (the date ends at `end`).
+  auto day_range = [&](int month, int day, size_t y_at, size_t end) -> std::optional<DateRange> {
+    auto y = year_at(y_at);
+    std::optional<int> year = y ? y : year_for(month, day);
+    if (!year) {
+      return std::nullopt;
+    }
+    auto days = make(*year, month, day);
+    if (!days) {
+      return std::nullopt;
+    }
+    return DateRange{y ? y_at + 1 : end, *days, *days};
+  };
   // "1 March 2025", "1. März 2025", "1 de marzo de 2025", "le 1er mars".
   if (auto d = day_at(j)) {
     size_t k = j + 1;
@@ -1334,34 +1348,14 @@ std::optional<DateRange> Parser::ParseDate(size_t i) const {
     k += KeyAt(k) == "de" ? 1 : 0;
     if (auto m = Longest(k, kMonths)) {
       k += m->first;
-      size_t y_at = k + (KeyAt(k) == "de" || KeyAt(k) == "," ? 1 : 0);
-      auto y = year_at(y_at);
-      std::optional<int> year = y ? y : year_for(m->second, *d);
-      if (!year) {
-        return std::nullopt;
-      }
-      auto day = make(*year, m->second, *d);
-      if (!day) {
-        return std::nullopt;
-      }
-      return DateRange{y ? y_at + 1 : k, *day, *day};
+      return day_range(m->second, *d, k + (KeyAt(k) == "de" || KeyAt(k) == "," ? 1 : 0), k);
     }
   }
   // "March 1, 2025", "March 2025", "March".
   if (auto m = Longest(j, kMonths)) {
     size_t k = j + m->first;
     if (auto d = day_at(k)) {
-      size_t y_at = k + 1 + (KeyAt(k + 1) == "," ? 1 : 0);
-      auto y = year_at(y_at);
-      std::optional<int> year = y ? y : year_for(m->second, *d);
-      if (!year) {
-        return std::nullopt;
-      }
-      auto day = make(*year, m->second, *d);
-      if (!day) {
-        return std::nullopt;
-      }
-      return DateRange{y ? y_at + 1 : k + 1, *day, *day};
+      return day_range(m->second, *d, k + 1 + (KeyAt(k + 1) == "," ? 1 : 0), k + 1);
     }
     size_t y_at = k + (KeyAt(k) == "de" ? 1 : 0);
     if (auto y = year_at(y_at)) {
@@ -2169,14 +2163,6 @@ ParsedSegment Parser::Run() {
   return out;
 }
 
-long CodePoints(std::string_view s) {
-  long n = 0;
-  for (char c : s) {
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
 std::string CatalogueForPrompt() {
   std::string out;
   for (const auto& f : seg::ContactFields()) {
@@ -2265,13 +2251,13 @@ Result<common::v1::SegmentRule> RuleFromJson(const boost::json::value& rules) {
 }  // namespace
 
 Result<ParsedSegment> ParseSegmentText(std::string_view text, std::string_view today) {
-  long chars = CodePoints(text);
+  const size_t chars = CodePoints(text);
   bool blank = std::all_of(text.begin(), text.end(),
                            [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
   if (blank) {
     return FieldError("text", "must not be blank: describe the contacts you want");
   }
-  if (chars > static_cast<long>(kMaxSegmentTextChars)) {
+  if (chars > kMaxSegmentTextChars) {
     return FieldError("text", "must be at most 2000 characters");
   }
   ParsedSegment out = Parser(text, today).Run();

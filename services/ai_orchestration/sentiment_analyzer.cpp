@@ -124,12 +124,9 @@ const Compiled& Lexicon() {
   static const auto* kCompiled = [] {
     auto* c = new Compiled();
     for (const auto& e : kEntries) {
-      std::string_view phrases = e.phrases;
-      while (!phrases.empty()) {
-        const size_t semi = phrases.find(';');
-        c->matcher.Add(phrases.substr(0, semi));
+      for (std::string_view phrase : SplitList(e.phrases)) {
+        c->matcher.Add(phrase);
         c->values.push_back(e.value);
-        phrases = semi == std::string_view::npos ? std::string_view{} : phrases.substr(semi + 1);
       }
     }
     return c;
@@ -238,21 +235,7 @@ double SymbolsValue(std::string_view text) {
       ++i;
       continue;
     }
-    int len = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 1;
-    if (i + len > text.size()) {
-      break;
-    }
-    char32_t cp = len == 2 ? b0 & 0x1F : len == 3 ? b0 & 0x0F : b0 & 0x07;
-    bool ok = len > 1;
-    for (int k = 1; k < len && ok; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + k]);
-      ok = (b & 0xC0) == 0x80;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (ok) {
-      sum += EmojiValue(cp);
-    }
-    i += ok ? len : 1;
+    sum += EmojiValue(NextCodePoint(text, i));  // kInvalidCodePoint: 0
   }
   return sum;
 }
@@ -262,27 +245,13 @@ double SymbolsValue(std::string_view text) {
 Sentiment AnalyzeSentiment(std::string_view text, std::string_view /*language*/) {
   const auto tokens = TokenizeClauses(text);
   const auto& lex = Lexicon();
-  const auto matches = lex.matcher.FindAll(tokens);
-  const auto& negators = Negators();
-
   // Longer phrases win over the words inside them ("not working" over "working").
-  std::vector<bool> kept(matches.size(), true);
-  for (size_t a = 0; a < matches.size(); ++a) {
-    for (size_t b = 0; b < matches.size(); ++b) {
-      if (a != b && matches[b].begin <= matches[a].begin && matches[a].end <= matches[b].end &&
-          matches[b].end - matches[b].begin > matches[a].end - matches[a].begin) {
-        kept[a] = false;
-      }
-    }
-  }
+  const auto matches = lex.matcher.FindOutermost(tokens);
+  const auto& negators = Negators();
 
   double sum = 0;
   std::vector<std::pair<int, int>> counted;  // spans already scored (phrases in two languages)
-  for (size_t k = 0; k < matches.size(); ++k) {
-    if (!kept[k]) {
-      continue;
-    }
-    const auto& m = matches[k];
+  for (const auto& m : matches) {
     if (std::find(counted.begin(), counted.end(), std::make_pair(m.begin, m.end)) !=
         counted.end()) {
       continue;
@@ -305,14 +274,8 @@ Sentiment AnalyzeSentiment(std::string_view text, std::string_view /*language*/)
         }
       }
     }
-    for (int p = m.begin - 1; p >= std::max(0, m.begin - 3); --p) {
-      if (tokens[p] == kClauseBreak) {
-        break;
-      }
-      if (negators.count(tokens[p])) {
-        v *= -0.5;
-        break;
-      }
+    if (NegatedBefore(tokens, m.begin, 3, [&](int p) { return negators.count(tokens[p]) > 0; })) {
+      v *= -0.5;
     }
     sum += v;
   }

@@ -23,31 +23,11 @@ constexpr size_t kMaxActionItems = 20;
 constexpr size_t kMaxSpeakerChars = 40;
 constexpr double kSentimentFloor = 0.05;  // a line scoring less than this carries none
 
-std::string Trim(std::string_view s) {
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) {
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // " " + Normalize(text) + " ": phrases below are matched as " word word" on it.
 std::string Padded(std::string_view text) { return " " + Normalize(text) + " "; }
-
-bool HasAny(const std::string& padded, const std::vector<std::string_view>& phrases) {
-  return std::any_of(phrases.begin(), phrases.end(),
-                     [&](std::string_view p) { return padded.find(p) != std::string::npos; });
-}
 
 // Phrases are written as Normalize() writes text: lowercase, no accents, contractions joined
 // ("I'll" → "ill", "we'll" → "well", "let's" → "lets"), other punctuation a space.
@@ -475,8 +455,8 @@ std::string Priority(const std::string& padded, const std::string& due,
   if (!due.empty() && ref) {
     if (auto d = seg::DaysFromDate(due)) days_left = *d - *ref;
   }
-  if (HasAny(padded, kUrgent) || (days_left && *days_left <= 1)) return "high";
-  if (HasAny(padded, kSoon) || (days_left && *days_left <= 7)) return "medium";
+  if (ContainsAny(padded, kUrgent) || (days_left && *days_left <= 1)) return "high";
+  if (ContainsAny(padded, kSoon) || (days_left && *days_left <= 7)) return "medium";
   return "low";
 }
 
@@ -633,7 +613,7 @@ SummaryResult Summarize(const std::vector<TranscriptLine>& lines, std::string_vi
   if (!roles_known && speakers.size() > 1) {
     std::map<std::string, int> asks;
     for (const auto& s : sentences) {
-      if (HasAny(s.padded, kRequests)) ++asks[s.speaker];
+      if (ContainsAny(s.padded, kRequests)) ++asks[s.speaker];
     }
     std::string best;
     int most = 0;
@@ -661,7 +641,7 @@ SummaryResult Summarize(const std::vector<TranscriptLine>& lines, std::string_vi
   std::vector<size_t> action_sentences;
   for (size_t i = 0; i < sentences.size() && out.action_items.size() < kMaxActionItems; ++i) {
     const auto& s = sentences[i];
-    if (!HasAny(s.padded, kCommitments)) continue;
+    if (!ContainsAny(s.padded, kCommitments)) continue;
     SummaryActionItem item;
     item.description = s.speaker + ": " + s.text;
     auto due = DueDay(s.text, ref);
@@ -681,7 +661,7 @@ SummaryResult Summarize(const std::vector<TranscriptLine>& lines, std::string_vi
   std::optional<size_t> asked;
   for (size_t i = 0; i < sentences.size(); ++i) {
     const auto& s = sentences[i];
-    if ((!roles_known || is_customer(s.speaker)) && HasAny(s.padded, kRequests)) {
+    if ((!roles_known || is_customer(s.speaker)) && ContainsAny(s.padded, kRequests)) {
       asked = i;
       break;
     }
@@ -696,7 +676,7 @@ SummaryResult Summarize(const std::vector<TranscriptLine>& lines, std::string_vi
     ended = action_sentences.back();
   } else {
     for (size_t i = sentences.size(); i-- > 0;) {
-      if (HasAny(sentences[i].padded, kOutcomes)) {
+      if (ContainsAny(sentences[i].padded, kOutcomes)) {
         ended = i;
         break;
       }
@@ -747,7 +727,8 @@ SummaryResult Summarize(const std::vector<TranscriptLine>& lines, std::string_vi
     for (const auto& k : distinct) weight += std::log(1.0 + words.count[k]);
     double score = weight / std::sqrt(static_cast<double>(distinct.size()));
     if (!FindFigures(sentences[i].text).empty()) score += 1.0;
-    if (HasAny(sentences[i].padded, kRequests) || HasAny(sentences[i].padded, kCommitments)) {
+    if (ContainsAny(sentences[i].padded, kRequests) ||
+        ContainsAny(sentences[i].padded, kCommitments)) {
       score += 0.8;
     }
     if (sentences[i].text.find('?') != std::string::npos) score += 0.3;

@@ -8,12 +8,7 @@
 #include <unordered_set>
 
 namespace salesos::ai {
-namespace {
 
-constexpr char32_t kInvalid = 0xFFFD;
-
-// Decodes the code point at text[i] and advances i. A byte that does not start a valid sequence
-// (or a truncated one) yields U+FFFD and advances one byte.
 char32_t NextCodePoint(std::string_view text, size_t& i) {
   const auto b0 = static_cast<unsigned char>(text[i]);
   if (b0 < 0x80) {
@@ -33,17 +28,17 @@ char32_t NextCodePoint(std::string_view text, size_t& i) {
     cp = b0 & 0x07;
   } else {
     ++i;
-    return kInvalid;
+    return kInvalidCodePoint;
   }
   if (i + len > text.size()) {
     ++i;
-    return kInvalid;
+    return kInvalidCodePoint;
   }
   for (int k = 1; k < len; ++k) {
     const auto b = static_cast<unsigned char>(text[i + k]);
     if ((b & 0xC0) != 0x80) {
       ++i;
-      return kInvalid;
+      return kInvalidCodePoint;
     }
     cp = (cp << 6) | (b & 0x3F);
   }
@@ -51,7 +46,7 @@ char32_t NextCodePoint(std::string_view text, size_t& i) {
   if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
       (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
     ++i;
-    return kInvalid;
+    return kInvalidCodePoint;
   }
   i += len;
   return cp;
@@ -112,6 +107,8 @@ char32_t LowerCodePoint(char32_t cp) {
   return cp;
 }
 
+namespace {
+
 // Base letters of U+00C0..U+00FF and U+0100..U+017F; '#' marks the multi-letter ones handled in
 // FoldCodePoint, '=' a character that is not a letter (× ÷) and stays as it is.
 constexpr std::string_view kFoldLatin1 =
@@ -123,7 +120,8 @@ constexpr std::string_view kFoldExtA =
     "lLlNnNnNnnNnOoOoOo##RrRrRrSsSsSs"
     "SsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
 
-// The ASCII letters `cp` folds to, or an empty view when it is not a foldable Latin letter.
+}  // namespace
+
 std::string_view FoldCodePoint(char32_t cp) {
   switch (cp) {
     case 0xC6:
@@ -156,6 +154,32 @@ std::string_view FoldCodePoint(char32_t cp) {
   }
   return {};
 }
+
+size_t CodePoints(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) {
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return n;
+}
+
+std::string Trim(std::string_view text) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && blank(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && blank(text.back())) {
+    text.remove_suffix(1);
+  }
+  return std::string(text);
+}
+
+bool ContainsAny(std::string_view text, const std::vector<std::string_view>& phrases) {
+  return std::any_of(phrases.begin(), phrases.end(),
+                     [&](std::string_view p) { return text.find(p) != std::string_view::npos; });
+}
+
+namespace {
 
 bool IsAsciiAlnum(char32_t cp) {
   return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
@@ -454,7 +478,7 @@ std::string ToLowerUtf8(std::string_view text) {
   while (i < text.size()) {
     const size_t start = i;
     const char32_t cp = NextCodePoint(text, i);
-    if (cp == kInvalid && i - start == 1) {
+    if (cp == kInvalidCodePoint) {
       out.append(text.substr(start, i - start));  // keep the stray byte as it was
       continue;
     }
@@ -581,6 +605,16 @@ std::vector<std::string> TokenizeClauses(std::string_view text) {
 }
 
 bool IsStopWord(std::string_view token) { return StopWords().count(token) > 0; }
+
+std::vector<std::string_view> SplitList(std::string_view list, char separator) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    const size_t end = list.find(separator);
+    out.push_back(list.substr(0, end));
+    list = end == std::string_view::npos ? std::string_view{} : list.substr(end + 1);
+  }
+  return out;
+}
 
 std::string LightStem(std::string_view token, std::string_view language) {
   std::string t(token);
@@ -825,6 +859,21 @@ std::vector<PhraseMatcher::Match> PhraseMatcher::FindAll(
       if (end >= 0) {
         out.push_back(Match{id, static_cast<int>(pos), end});
       }
+    }
+  }
+  return out;
+}
+
+std::vector<PhraseMatcher::Match> PhraseMatcher::FindOutermost(
+    const std::vector<std::string>& tokens) const {
+  const std::vector<Match> all = FindAll(tokens);
+  std::vector<Match> out;
+  for (const Match& a : all) {
+    const bool nested = std::any_of(all.begin(), all.end(), [&](const Match& b) {
+      return b.begin <= a.begin && a.end <= b.end && b.end - b.begin > a.end - a.begin;
+    });
+    if (!nested) {
+      out.push_back(a);
     }
   }
   return out;

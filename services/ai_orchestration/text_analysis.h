@@ -9,12 +9,47 @@
 // are built once, on first use). Input need not be valid UTF-8: a byte that does not start a valid
 // sequence is treated as a separator and never read past the end of the input.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace salesos::ai {
+
+// ---- Code points ------------------------------------------------------------------------------
+// The UTF-8 steps the functions below are built from, for code that walks text itself (the
+// knowledge index's analyser, the chunker, the sentiment analyser's emoji).
+
+// What NextCodePoint returns for a byte that does not start a valid UTF-8 sequence: no code point.
+inline constexpr char32_t kInvalidCodePoint = 0xFFFFFFFF;
+
+// The code point of the UTF-8 sequence at text[i] (i < text.size()), advancing i past it. A byte
+// that does not start a valid sequence (truncated, overlong, a surrogate, above U+10FFFF) gives
+// kInvalidCodePoint and advances i by one.
+char32_t NextCodePoint(std::string_view text, size_t& i);
+
+// Appends the code point `cp` (at most U+10FFFF) to `out` as UTF-8.
+void AppendUtf8(std::string& out, char32_t cp);
+
+// `cp` lowercased as ToLowerUtf8 lowercases it; anything else unchanged.
+char32_t LowerCodePoint(char32_t cp);
+
+// The ASCII letters the accented Latin letter `cp` folds to as FoldAccents folds it, case kept
+// ("é" → "e", "Æ" → "AE"); empty for anything else (ASCII, × and ÷ included).
+std::string_view FoldCodePoint(char32_t cp);
+
+// The code points of `text`: its bytes that are not UTF-8 continuation bytes.
+size_t CodePoints(std::string_view text);
+
+// ---- Text -------------------------------------------------------------------------------------
+
+// `text` without leading and trailing ASCII spaces, tabs, CRs and LFs.
+std::string Trim(std::string_view text);
+
+// Whether `text` contains one of `phrases`. The phrase lists of the assistant and the summariser
+// are written " word word" and found in " " + Normalize(text) + " ".
+bool ContainsAny(std::string_view text, const std::vector<std::string_view>& phrases);
 
 // Lowercases ASCII, Latin-1 Supplement (À..Þ), Latin Extended-A (Ā..Ž), basic Greek and Cyrillic
 // capital letters; every other code point is copied unchanged. Accents are kept ("École" →
@@ -82,6 +117,26 @@ std::string DetectLanguage(std::string_view text, std::string_view hint_locale =
 // The language part of a locale if it is one of the five ("es_MX" → "es"), else "".
 std::string LanguageOfLocale(std::string_view locale);
 
+// The entries of a `separator`-separated list, in order: "a;b c" → "a", "b c". An empty entry
+// between two separators is kept, a trailing separator adds none.
+std::vector<std::string_view> SplitList(std::string_view list, char separator = ';');
+
+// Whether one of the `window` tokens before tokens[begin], in the same clause (not across a
+// kClauseBreak), is at a position p with is_negation(p): the negation check of the lexicons.
+template <typename IsNegation>
+bool NegatedBefore(const std::vector<std::string>& tokens, int begin, int window,
+                   IsNegation&& is_negation) {
+  for (int p = begin - 1; p >= std::max(0, begin - window); --p) {
+    if (tokens[p] == kClauseBreak) {
+      return false;
+    }
+    if (is_negation(p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // A set of phrases compiled once and found in Tokenize() tokens; the lexicons of the intent
 // classifier and the sentiment analyser are built on it.
 //
@@ -108,6 +163,10 @@ class PhraseMatcher {
   // Every occurrence of every phrase in `tokens`, ordered by begin then phrase id; at each
   // position a phrase matches at most once (the shortest gap wins).
   std::vector<Match> FindAll(const std::vector<std::string>& tokens) const;
+
+  // FindAll without the matches that lie inside a strictly longer match, so that a longer phrase
+  // wins over the words inside it ("not working" over "working"). Same order.
+  std::vector<Match> FindOutermost(const std::vector<std::string>& tokens) const;
 
   size_t size() const { return phrases_.size(); }
 

@@ -41,4 +41,16 @@ PostgresDatabase::PostgresDatabase(const std::vector<store::Migration>& migratio
   REQUIRE(st.ok());
 }
 
+void RunOnSqlite(const std::vector<store::Migration>& migrations, StoreCheck check) {
+  SqliteDatabase db(migrations);
+  REQUIRE(db.store().Engine() == "sqlite");
+  check(db.store());
+}
+
+void RunOnPostgres(const std::vector<store::Migration>& migrations, const std::string& prefix,
+                   StoreCheck check) {
+  PostgresDatabase db(migrations, prefix);
+  check(db.store());
+}
+
 }  // namespace salesos::testing

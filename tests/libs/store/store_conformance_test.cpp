@@ -15,21 +15,14 @@
 #include <vector>
 
 #include "salesos/store/store.h"
+#include "support/databases.h"  // Unwrap, REQUIRE_OK
 #include "support/postgres.h"
 #include "support/temp_dir.h"
 
 namespace salesos::store {
 namespace {
 
-// Shows the status (not just "false") when it is not ok.
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
-
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
+using testing::Unwrap;
 
 // A value as text that tells the types apart, so a mismatch reads well in a failure.
 std::string Describe(const Value& value) {

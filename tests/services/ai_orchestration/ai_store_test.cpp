@@ -14,14 +14,7 @@
 namespace salesos::ai {
 namespace {
 
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
-
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
+using testing::Unwrap;
 
 RunRecord Run(const std::string& ws, const std::string& kind, const std::string& conversation) {
   RunRecord r;
@@ -131,19 +124,9 @@ void CheckDeleteWorkspaceLeavesOthers(store::Store& db) {
   CHECK(Unwrap(store.ListRuns(other, {}, "", 10)).size() == 1);
 }
 
-void RunOnSqlite(void (*check)(store::Store&)) {
-  testing::SqliteDatabase db(ai_orchestration_lib_migrations());
-  check(db.store());
-}
-
-void RunOnPostgres(void (*check)(store::Store&)) {
-  testing::PostgresDatabase db(ai_orchestration_lib_migrations(), "ai_store");
-  check(db.store());
-}
-
-#define BOTH_ENGINES(name, check)                                                   \
-  TEST_CASE("sqlite: " name, "[ai][ai_store][sqlite]") { RunOnSqlite(check); }      \
-  TEST_CASE("postgresql: " name, "[ai][ai_store][postgresql]") { RunOnPostgres(check); }
+#define BOTH_ENGINES(name, check)                                                                  \
+  SALESOS_TEST_BOTH_ENGINES(name, "[ai][ai_store]", ai_orchestration_lib_migrations(), "ai_store", \
+                            check)
 
 BOTH_ENGINES("settings read back as saved and a second save replaces them",
              CheckSettingsRoundTripAndUpsert)

@@ -15,14 +15,7 @@
 namespace salesos::ai {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
+using testing::Unwrap;
 
 constexpr int64_t kT0 = 1'767'225'600'000;
 

@@ -18,14 +18,7 @@
 namespace salesos::ai {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
+using testing::Unwrap;
 
 constexpr int64_t kT0 = 1'767'225'600'123;  // 2026-01-01T00:00:00.123Z
 
@@ -203,27 +196,9 @@ void CheckConcurrentTrainingsOfOneWorkspace(store::Store& db) {
   CHECK(Unwrap(store.LoadStatus(ws))->chunks == 60);
 }
 
-struct SqliteDatabase : testing::SqliteDatabase {
-  SqliteDatabase() : testing::SqliteDatabase(ai_orchestration_lib_migrations()) {}
-};
-struct PostgresDatabase : testing::PostgresDatabase {
-  PostgresDatabase() : testing::PostgresDatabase(ai_orchestration_lib_migrations(), "ai_kb") {}
-};
-
-void RunOnSqlite(void (*check)(store::Store&)) {
-  SqliteDatabase db;
-  REQUIRE(db.store().Engine() == "sqlite");
-  check(db.store());
-}
-
-void RunOnPostgres(void (*check)(store::Store&)) {
-  PostgresDatabase db;
-  check(db.store());
-}
-
-#define BOTH_ENGINES(name, check)                                                     \
-  TEST_CASE("sqlite: " name, "[ai][knowledge_store][sqlite]") { RunOnSqlite(check); } \
-  TEST_CASE("postgresql: " name, "[ai][knowledge_store][postgresql]") { RunOnPostgres(check); }
+#define BOTH_ENGINES(name, check)                                                             \
+  SALESOS_TEST_BOTH_ENGINES(name, "[ai][knowledge_store]", ai_orchestration_lib_migrations(), \
+                            "ai_kb", check)
 
 BOTH_ENGINES("chunks and status read back exactly as trained", CheckReplaceThenLoad)
 BOTH_ENGINES("a replace removes every old chunk and moves the version",

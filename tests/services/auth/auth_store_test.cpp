@@ -16,14 +16,7 @@
 namespace salesos::auth {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
+using testing::Unwrap;
 
 WorkspaceRecord MakeWorkspace(const std::string& name) {
   return WorkspaceRecord{NewUuidV7(), name, "2026-11-21T06:30:00Z"};
@@ -41,15 +34,6 @@ UserRecord MakeOwner(const WorkspaceRecord& ws, const std::string& email) {
   u.created_at = ws.created_at;
   return u;
 }
-
-
-// One migrated auth store per test, on each engine.
-struct SqliteDatabase : testing::SqliteDatabase {
-  SqliteDatabase() : testing::SqliteDatabase(auth_lib_migrations()) {}
-};
-struct PostgresDatabase : testing::PostgresDatabase {
-  PostgresDatabase() : testing::PostgresDatabase(auth_lib_migrations(), "auth") {}
-};
 
 void CheckCreateOwnerThenFind(store::Store& db) {
   AuthStore store(db);
@@ -145,56 +129,16 @@ void CheckTenancy(store::Store& db) {
   CHECK_FALSE(Unwrap(store.FindUser(ws_a.id, user_b.id)).has_value());
 }
 
-void RunOnSqlite(void (*check)(store::Store&)) {
-  SqliteDatabase db;
-  REQUIRE(db.store().Engine() == "sqlite");
-  check(db.store());
-}
+#define BOTH_ENGINES(name, check) \
+  SALESOS_TEST_BOTH_ENGINES(name, "[auth][store]", auth_lib_migrations(), "auth", check)
 
-void RunOnPostgres(void (*check)(store::Store&)) {
-  PostgresDatabase db;
-  check(db.store());
-}
-
-TEST_CASE("sqlite: create owner then find the user by email key and id and its workspace",
-          "[auth][store][sqlite]") {
-  RunOnSqlite(CheckCreateOwnerThenFind);
-}
-TEST_CASE("postgresql: create owner then find the user by email key and id and its workspace",
-          "[auth][store][postgresql]") {
-  RunOnPostgres(CheckCreateOwnerThenFind);
-}
-
-TEST_CASE("sqlite: unknown users and workspaces are not found", "[auth][store][sqlite]") {
-  RunOnSqlite(CheckMissingRecords);
-}
-TEST_CASE("postgresql: unknown users and workspaces are not found", "[auth][store][postgresql]") {
-  RunOnPostgres(CheckMissingRecords);
-}
-
-TEST_CASE("sqlite: the onboarding flag round-trips", "[auth][store][sqlite]") {
-  RunOnSqlite(CheckOnboardingFlagRoundTrips);
-}
-TEST_CASE("postgresql: the onboarding flag round-trips", "[auth][store][postgresql]") {
-  RunOnPostgres(CheckOnboardingFlagRoundTrips);
-}
-
-TEST_CASE("sqlite: a second owner with a taken email is already exists and rolls back",
-          "[auth][store][sqlite]") {
-  RunOnSqlite(CheckDuplicateEmailRollsBack);
-}
-TEST_CASE("postgresql: a second owner with a taken email is already exists and rolls back",
-          "[auth][store][postgresql]") {
-  RunOnPostgres(CheckDuplicateEmailRollsBack);
-}
-
-TEST_CASE("sqlite: a user is not found through another workspace", "[auth][store][sqlite]") {
-  RunOnSqlite(CheckTenancy);
-}
-TEST_CASE("postgresql: a user is not found through another workspace",
-          "[auth][store][postgresql]") {
-  RunOnPostgres(CheckTenancy);
-}
+BOTH_ENGINES("create owner then find the user by email key and id and its workspace",
+             CheckCreateOwnerThenFind)
+BOTH_ENGINES("unknown users and workspaces are not found", CheckMissingRecords)
+BOTH_ENGINES("the onboarding flag round-trips", CheckOnboardingFlagRoundTrips)
+BOTH_ENGINES("a second owner with a taken email is already exists and rolls back",
+             CheckDuplicateEmailRollsBack)
+BOTH_ENGINES("a user is not found through another workspace", CheckTenancy)
 
 }  // namespace
 }  // namespace salesos::auth

@@ -21,23 +21,7 @@
 namespace salesos::auth {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
-
-
-// One migrated auth store per test, on each engine.
-struct SqliteDatabase : testing::SqliteDatabase {
-  SqliteDatabase() : testing::SqliteDatabase(auth_lib_migrations()) {}
-};
-struct PostgresDatabase : testing::PostgresDatabase {
-  PostgresDatabase() : testing::PostgresDatabase(auth_lib_migrations(), "auth") {}
-};
+using testing::Unwrap;
 
 // A workspace with an owner, as integrations reference workspaces.
 std::string MakeWorkspace(store::Store& db) {
@@ -254,77 +238,19 @@ void CheckUnknownWorkspaceIsRefused(store::Store& db) {
   CHECK_FALSE(Unwrap(store.FindByExternalId("facebook", "42")).has_value());
 }
 
-void RunOnSqlite(void (*check)(store::Store&)) {
-  SqliteDatabase db;
-  REQUIRE(db.store().Engine() == "sqlite");
-  check(db.store());
-}
+#define BOTH_ENGINES(name, check)                                                               \
+  SALESOS_TEST_BOTH_ENGINES(name, "[auth][integrations][store]", auth_lib_migrations(), "auth", \
+                            check)
 
-void RunOnPostgres(void (*check)(store::Store&)) {
-  PostgresDatabase db;
-  check(db.store());
-}
-
-TEST_CASE("sqlite: an integration reads back exactly as created, by id and by external id",
-          "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckCreateThenRead);
-}
-TEST_CASE("postgresql: an integration reads back exactly as created, by id and by external id",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckCreateThenRead);
-}
-
-TEST_CASE("sqlite: an external id is connected to one workspace at most",
-          "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckExternalIdBelongsToOneWorkspace);
-}
-TEST_CASE("postgresql: an external id is connected to one workspace at most",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckExternalIdBelongsToOneWorkspace);
-}
-
-TEST_CASE("sqlite: another workspace can neither see nor change an integration",
-          "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckTenancy);
-}
-TEST_CASE("postgresql: another workspace can neither see nor change an integration",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckTenancy);
-}
-
-TEST_CASE("sqlite: an update changes only what it sets", "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckUpdate);
-}
-TEST_CASE("postgresql: an update changes only what it sets",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckUpdate);
-}
-
-TEST_CASE("sqlite: lists page in id order within the workspace",
-          "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckListPages);
-}
-TEST_CASE("postgresql: lists page in id order within the workspace",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckListPages);
-}
-
-TEST_CASE("sqlite: delete returns what it removed, once", "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckDelete);
-}
-TEST_CASE("postgresql: delete returns what it removed, once",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckDelete);
-}
-
-TEST_CASE("sqlite: an integration needs an existing workspace",
-          "[auth][integrations][store][sqlite]") {
-  RunOnSqlite(CheckUnknownWorkspaceIsRefused);
-}
-TEST_CASE("postgresql: an integration needs an existing workspace",
-          "[auth][integrations][store][postgresql]") {
-  RunOnPostgres(CheckUnknownWorkspaceIsRefused);
-}
+BOTH_ENGINES("an integration reads back exactly as created, by id and by external id",
+             CheckCreateThenRead)
+BOTH_ENGINES("an external id is connected to one workspace at most",
+             CheckExternalIdBelongsToOneWorkspace)
+BOTH_ENGINES("another workspace can neither see nor change an integration", CheckTenancy)
+BOTH_ENGINES("an update changes only what it sets", CheckUpdate)
+BOTH_ENGINES("lists page in id order within the workspace", CheckListPages)
+BOTH_ENGINES("delete returns what it removed, once", CheckDelete)
+BOTH_ENGINES("an integration needs an existing workspace", CheckUnknownWorkspaceIsRefused)
 
 }  // namespace
 }  // namespace salesos::auth

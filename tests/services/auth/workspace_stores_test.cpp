@@ -22,25 +22,10 @@
 namespace salesos::auth {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
+using testing::Unwrap;
 
 constexpr char kCreatedAt[] = "2026-11-21T06:30:00Z";
 constexpr char kHash[] = "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA";
-
-// One migrated auth store per test, on each engine.
-struct SqliteDatabase : testing::SqliteDatabase {
-  SqliteDatabase() : testing::SqliteDatabase(auth_lib_migrations()) {}
-};
-struct PostgresDatabase : testing::PostgresDatabase {
-  PostgresDatabase() : testing::PostgresDatabase(auth_lib_migrations(), "auth") {}
-};
 
 UserRecord MakeUser(const std::string& workspace_id, const std::string& email,
                     const std::string& role) {
@@ -363,20 +348,8 @@ void CheckConcurrentDemotionsKeepAnOwner(store::Store& db) {
   }
 }
 
-void RunOnSqlite(void (*check)(store::Store&)) {
-  SqliteDatabase db;
-  REQUIRE(db.store().Engine() == "sqlite");
-  check(db.store());
-}
-
-void RunOnPostgres(void (*check)(store::Store&)) {
-  PostgresDatabase db;
-  check(db.store());
-}
-
-#define BOTH_ENGINES(name, check)                                                        \
-  TEST_CASE("sqlite: " name, "[auth][store][workspace][sqlite]") { RunOnSqlite(check); } \
-  TEST_CASE("postgresql: " name, "[auth][store][workspace][postgresql]") { RunOnPostgres(check); }
+#define BOTH_ENGINES(name, check) \
+  SALESOS_TEST_BOTH_ENGINES(name, "[auth][store][workspace]", auth_lib_migrations(), "auth", check)
 
 BOTH_ENGINES("a created member is found in its workspace only", CheckCreateFindAndTenancy)
 BOTH_ENGINES("a taken email is already exists and a missing workspace not found",

@@ -17,14 +17,7 @@
 namespace salesos::campaign {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
+using testing::Unwrap;
 
 using google::protobuf::util::MessageDifferencer;
 
@@ -262,27 +255,8 @@ void CheckResolve(store::Store& db) {
   CHECK_FALSE(Unwrap(store.FindLatestActive(NewUuidV7(), "facebook")).has_value());
 }
 
-struct SqliteDatabase : testing::SqliteDatabase {
-  SqliteDatabase() : testing::SqliteDatabase(campaign_lib_migrations()) {}
-};
-struct PostgresDatabase : testing::PostgresDatabase {
-  PostgresDatabase() : testing::PostgresDatabase(campaign_lib_migrations(), "campaign") {}
-};
-
-void RunOnSqlite(void (*check)(store::Store&)) {
-  SqliteDatabase db;
-  REQUIRE(db.store().Engine() == "sqlite");
-  check(db.store());
-}
-
-void RunOnPostgres(void (*check)(store::Store&)) {
-  PostgresDatabase db;
-  check(db.store());
-}
-
-#define BOTH_ENGINES(name, check)                                                 \
-  TEST_CASE("sqlite: " name, "[campaign][store][sqlite]") { RunOnSqlite(check); } \
-  TEST_CASE("postgresql: " name, "[campaign][store][postgresql]") { RunOnPostgres(check); }
+#define BOTH_ENGINES(name, check) \
+  SALESOS_TEST_BOTH_ENGINES(name, "[campaign][store]", campaign_lib_migrations(), "campaign", check)
 
 BOTH_ENGINES("a campaign reads back exactly as created, in its workspace only", CheckCreateThenRead)
 BOTH_ENGINES("250 campaigns page by 100 newest first, each exactly once", CheckPagingAcross250)

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -322,6 +323,58 @@ TEST_CASE("business.name falls back when the workspace has none or it cannot be 
     CHECK(std::vector<std::string>(resp.fallbacks_used().begin(), resp.fallbacks_used().end()) ==
           std::vector<std::string>{"business.name"});
   }
+}
+
+TEST_CASE("contact.* comes from the contact of contactId, under the sample's values",
+          "[campaign][templates][service]") {
+  Fixture f;
+  std::vector<std::string> asked;
+  std::string known = NewUuidV7();
+  ContactLookup contacts = [&](const std::string& workspace_id, const std::string& contact_id)
+      -> Result<std::map<std::string, std::string>> {
+    asked.push_back(workspace_id + "/" + contact_id);
+    if (contact_id != known) {
+      return NotFound("no such contact");
+    }
+    return std::map<std::string, std::string>{{"contact.firstName", "Ana"},
+                                              {"contact.lastName", "Souza"}};
+  };
+  TemplateServiceImpl service{f.db.store(), f.pool, f.clock, nullptr, contacts};
+  v1::Template created = f.Create("Oi {{contact.firstName}} {{contact.lastName}}!");
+  v1::RenderTemplateRequest req;
+  req.set_id(created.id());
+  req.set_contact_id(known);
+  v1::RenderTemplateResponse resp;
+  REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+  CHECK(resp.text() == "Oi Ana Souza!");
+  CHECK(asked == std::vector<std::string>{f.admin.workspace_id + "/" + known});
+
+  (*req.mutable_sample())["contact.firstName"] = "Sample";
+  resp.Clear();
+  REQUIRE(service.DoRender(f.admin, req, &resp).ok());
+  CHECK(resp.text() == "Oi Sample Souza!");
+
+  req.set_contact_id(NewUuidV7());
+  CHECK(service.DoRender(f.admin, req, &resp).code() == Code::kNotFound);
+  req.set_contact_id("not-an-id");
+  CHECK(service.DoRender(f.admin, req, &resp).code() == Code::kNotFound);
+}
+
+TEST_CASE("a contactId without a contact source is refused as a precondition, not a 500",
+          "[campaign][templates][service]") {
+  Fixture f;
+  v1::Template created = f.Create("Hi {{contact.firstName}}");
+  v1::RenderTemplateRequest req;
+  req.set_id(created.id());
+  req.set_contact_id(NewUuidV7());
+  v1::RenderTemplateResponse resp;
+  CHECK(f.service.DoRender(f.admin, req, &resp).code() == Code::kFailedPrecondition);
+  TemplateServiceImpl unimplemented{
+      f.db.store(), f.pool, f.clock, nullptr,
+      [](const std::string&, const std::string&) -> Result<std::map<std::string, std::string>> {
+        return Status(Code::kUnimplemented, "not yet");
+      }};
+  CHECK(unimplemented.DoRender(f.admin, req, &resp).code() == Code::kFailedPrecondition);
 }
 
 }  // namespace

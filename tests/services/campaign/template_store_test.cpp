@@ -14,21 +14,7 @@
 namespace salesos::campaign {
 namespace {
 
-template <typename T>
-T Unwrap(Result<T> result) {
-  INFO(result.status().ToString());
-  REQUIRE(result.ok());
-  return std::move(result).value();
-}
-
-#define REQUIRE_OK(expr) REQUIRE((expr).ToString() == "OK")
-
-struct SqliteDatabase : testing::SqliteDatabase {
-  SqliteDatabase() : testing::SqliteDatabase(campaign_lib_migrations()) {}
-};
-struct PostgresDatabase : testing::PostgresDatabase {
-  PostgresDatabase() : testing::PostgresDatabase(campaign_lib_migrations(), "tmpl") {}
-};
+using testing::Unwrap;
 
 TemplateRecord MakeTemplate(const std::string& workspace_id, const std::string& category) {
   TemplateRecord r;
@@ -167,59 +153,15 @@ void CheckDelete(store::Store& db) {
   CHECK_FALSE(Unwrap(store.Get(rec.workspace_id, rec.id)).has_value());
 }
 
+#define BOTH_ENGINES(name, check)                                                            \
+  SALESOS_TEST_BOTH_ENGINES(name, "[campaign][templates][store]", campaign_lib_migrations(), \
+                            "tmpl", check)
 
-void RunOnSqlite(void (*check)(store::Store&)) {
-  SqliteDatabase db;
-  check(db.store());
-}
-
-void RunOnPostgres(void (*check)(store::Store&)) {
-  PostgresDatabase db;
-  check(db.store());
-}
-
-TEST_CASE("sqlite: a template reads back exactly as created",
-          "[campaign][templates][store][sqlite]") {
-  RunOnSqlite(CheckCreateThenRead);
-}
-TEST_CASE("postgresql: a template reads back exactly as created",
-          "[campaign][templates][store][postgresql]") {
-  RunOnPostgres(CheckCreateThenRead);
-}
-
-TEST_CASE("sqlite: another workspace can neither see nor change a template",
-          "[campaign][templates][store][sqlite]") {
-  RunOnSqlite(CheckTenancy);
-}
-TEST_CASE("postgresql: another workspace can neither see nor change a template",
-          "[campaign][templates][store][postgresql]") {
-  RunOnPostgres(CheckTenancy);
-}
-
-TEST_CASE("sqlite: a template update changes only what it sets",
-          "[campaign][templates][store][sqlite]") {
-  RunOnSqlite(CheckUpdate);
-}
-TEST_CASE("postgresql: a template update changes only what it sets",
-          "[campaign][templates][store][postgresql]") {
-  RunOnPostgres(CheckUpdate);
-}
-
-TEST_CASE("sqlite: templates page in id order within the workspace and category",
-          "[campaign][templates][store][sqlite]") {
-  RunOnSqlite(CheckListPages);
-}
-TEST_CASE("postgresql: templates page in id order within the workspace and category",
-          "[campaign][templates][store][postgresql]") {
-  RunOnPostgres(CheckListPages);
-}
-
-TEST_CASE("sqlite: a template is deleted once", "[campaign][templates][store][sqlite]") {
-  RunOnSqlite(CheckDelete);
-}
-TEST_CASE("postgresql: a template is deleted once", "[campaign][templates][store][postgresql]") {
-  RunOnPostgres(CheckDelete);
-}
+BOTH_ENGINES("a template reads back exactly as created", CheckCreateThenRead)
+BOTH_ENGINES("another workspace can neither see nor change a template", CheckTenancy)
+BOTH_ENGINES("a template update changes only what it sets", CheckUpdate)
+BOTH_ENGINES("templates page in id order within the workspace and category", CheckListPages)
+BOTH_ENGINES("a template is deleted once", CheckDelete)
 
 }  // namespace
 }  // namespace salesos::campaign
