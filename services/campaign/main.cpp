@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
         std::make_unique<campaign::CampaignServiceImpl>(ctx.store, ctx.events, ctx.pool),
         std::make_unique<campaign::TemplateServiceImpl>(
             ctx.store, ctx.pool, SystemClock(),
-            campaign::AuthBusinessNames(ctx.peer("auth"), ctx.service_tokens)));
+            campaign::AuthBusinessNames(ctx.peer("auth"), ctx.service_tokens),
+            campaign::ConversationContacts(ctx.peer("conversation"), ctx.service_tokens)));
   };
   return rpc::RunService(argc, argv, def);
 }

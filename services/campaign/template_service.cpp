@@ -6,6 +6,7 @@
 
 #include "campaign_rules.h"
 #include "salesos/auth/v1/auth.grpc.pb.h"
+#include "salesos/conversation/v1/conversation.grpc.pb.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/crypto/encoding.h"
@@ -140,6 +141,33 @@ BusinessNameLookup AuthBusinessNames(std::shared_ptr<grpc::Channel> auth_channel
       return rpc::FromGrpc(st);
     }
     return resp.business_info().business_name();
+  };
+}
+
+ContactLookup ConversationContacts(std::shared_ptr<grpc::Channel> conversation_channel,
+                                   rpc::ServiceTokenSource& tokens, int timeout_ms) {
+  std::shared_ptr<conversation::v1::ConversationService::Stub> stub =
+      conversation::v1::ConversationService::NewStub(std::move(conversation_channel));
+  return [stub, &tokens, timeout_ms](const std::string& workspace_id, const std::string& contact_id)
+             -> Result<std::map<std::string, std::string>> {
+    SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
+    grpc::ClientContext ctx;
+    rpc::CallMetadata md;
+    md.authorization = std::move(authorization);
+    rpc::PrepareContext(ctx, timeout_ms, md);
+    conversation::v1::GetContactForServiceRequest req;
+    req.set_workspace_id(workspace_id);
+    req.set_contact_id(contact_id);
+    conversation::v1::Contact resp;
+    grpc::Status st = stub->GetContactForService(&ctx, req, &resp);
+    if (!st.ok()) {
+      return rpc::FromGrpc(st);
+    }
+    return std::map<std::string, std::string>{{"contact.firstName", resp.first_name()},
+                                              {"contact.lastName", resp.last_name()},
+                                              {"contact.fullName", resp.full_name()},
+                                              {"contact.email", resp.email()},
+                                              {"contact.phone", resp.phone()}};
   };
 }
 
@@ -284,6 +312,29 @@ Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
     values["product.description"] = campaign->product.description();
     if (campaign->price_minor > 0) {
       values["product.price"] = FormatPrice(campaign->price_minor, campaign->currency);
+    }
+  }
+  if (!req.contact_id().empty()) {
+    SALESOS_RETURN_IF_ERROR(RequireId(req.contact_id(), "contactId", "no such contact"));
+    if (!contacts_) {
+      return FailedPrecondition("contacts cannot be read here; give a sample instead");
+    }
+    auto contact = contacts_(caller.workspace_id, req.contact_id());
+    if (!contact.ok()) {
+      switch (contact.status().code()) {
+        case Code::kNotFound:
+        case Code::kInvalidArgument:
+          return NotFound("no such contact");
+        case Code::kUnimplemented:
+          return FailedPrecondition(
+              "contacts are not available yet (they arrive with conversations); give a sample "
+              "instead");
+        default:
+          return Unavailable("contacts cannot be read right now; try again or give a sample");
+      }
+    }
+    for (auto& [name, value] : *contact) {
+      values[name] = std::move(value);
     }
   }
   // The sample is what the author asked to preview, so its non-empty values win over looked-up

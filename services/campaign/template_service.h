@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -38,18 +39,31 @@ using BusinessNameLookup = std::function<Result<std::string>(const std::string& 
 BusinessNameLookup AuthBusinessNames(std::shared_ptr<grpc::Channel> auth_channel,
                                      rpc::ServiceTokenSource& tokens, int timeout_ms = 2000);
 
+// The contact.* template values of a contact of a workspace (conversation owns contacts):
+// "contact.firstName", "contact.lastName", "contact.fullName", "contact.email", "contact.phone".
+// NOT_FOUND for a contact the workspace does not have. Thread-safe, bounded like the above.
+using ContactLookup = std::function<Result<std::map<std::string, std::string>>(
+    const std::string& workspace_id, const std::string& contact_id)>;
+
+// A ContactLookup asking conversation's ConversationService.GetContactForService with this
+// service's token, each call bounded by timeout_ms. `tokens` must outlive it.
+ContactLookup ConversationContacts(std::shared_ptr<grpc::Channel> conversation_channel,
+                                   rpc::ServiceTokenSource& tokens, int timeout_ms = 2000);
+
 class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
  public:
   // `clock` gives createdAt/updatedAt and date.today; tests pass a fixed one. `business_names`
   // fills business.name when a render's sample does not; without it (or when it fails)
   // business.name gets its fallback.
   TemplateServiceImpl(store::Store& db, rpc::WorkPool& pool, const Clock& clock = SystemClock(),
-                      BusinessNameLookup business_names = nullptr)
+                      BusinessNameLookup business_names = nullptr,
+                      ContactLookup contacts = nullptr)
       : store_(db),
         campaigns_(db),
         pool_(pool),
         clock_(clock),
-        business_names_(std::move(business_names)) {}
+        business_names_(std::move(business_names)),
+        contacts_(std::move(contacts)) {}
 
   grpc::ServerUnaryReactor* CreateTemplate(grpc::CallbackServerContext* ctx,
                                            const v1::Template* req, v1::Template* resp) override;
@@ -83,6 +97,7 @@ class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
   rpc::WorkPool& pool_;
   const Clock& clock_;
   BusinessNameLookup business_names_;
+  ContactLookup contacts_;
 };
 
 }  // namespace salesos::campaign
