@@ -205,6 +205,10 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
     Readiness(version, keep_alive, request_id, std::move(answer));
     return;
   }
+  if (path == "/webhooks/meta") {
+    MetaWebhook(std::move(req), std::move(request_id), std::move(answer));
+    return;
+  }
   Match match = router_.Find(req.method_string(), path);
   if (match.route == nullptr) {
     // Probing for routes costs like any request.

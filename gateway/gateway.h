@@ -59,6 +59,8 @@ class Gateway {
 
  private:
   void Readiness(unsigned version, bool keep_alive, std::string request_id, Respond respond);
+  // GET and POST /webhooks/meta → webhook_ingest (webhooks.cpp).
+  void MetaWebhook(Request&& req, std::string request_id, Respond respond);
   // The part of Forward after admission: the token's verdict, transcoding, the upstream call.
   void Proceed(const Match& match, Request&& req, Result<rpc::Caller> caller,
                std::string authorization, std::string request_id, Respond respond);

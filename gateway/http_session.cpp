@@ -1,5 +1,7 @@
 #include "http_session.h"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -29,8 +31,29 @@ void HttpSession::DoRead() {
   reading_ = true;
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(limits_.max_header_bytes));
-  parser_->body_limit(limits_.max_body_bytes);
+  // Beast checks a Content-Length against the limit as soon as the head is parsed, so the head is
+  // read under the largest limit and the target's own limit is applied in OnHeader.
+  parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_webhook_body_bytes));
   stream_.expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
+  // The head first: the body limit depends on the target.
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
+}
+
+void HttpSession::OnHeader(beast::error_code ec, size_t bytes) {
+  if (ec) {
+    OnRead(ec, bytes);
+    return;
+  }
+  std::string_view target = parser_->get().target();
+  body_limit_ = target.rfind("/webhooks/", 0) == 0 ? limits_.max_webhook_body_bytes
+                                                   : limits_.max_body_bytes;
+  auto length = parser_->content_length();
+  if (length && *length > body_limit_) {
+    OnRead(http::error::body_limit, bytes);
+    return;
+  }
+  parser_->body_limit(body_limit_);  // for chunked bodies, counted as they arrive
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
 }
@@ -65,9 +88,8 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     return;
   }
   if (ec == http::error::body_limit) {
-    RejectAndClose(Status(Code::kInvalidArgument, "request body is larger than " +
-                                                      std::to_string(limits_.max_body_bytes) +
-                                                      " bytes"),
+    RejectAndClose(Status(Code::kInvalidArgument,
+                          "request body is larger than " + std::to_string(body_limit_) + " bytes"),
                    413);
     return;
   }

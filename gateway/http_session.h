@@ -20,6 +20,8 @@ namespace salesos::gateway {
 struct SessionLimits {
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
+  // Meta's webhooks (/webhooks/...) batch up to hundreds of items; they may be this large.
+  size_t max_webhook_body_bytes = 4 * 1024 * 1024;
   int read_timeout_ms = 30'000;   // for a whole request once it has started, and for idle keep-alive
   size_t pipeline_limit = 16;     // answers pending before reading stops
 };
@@ -34,6 +36,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::optional<Response> response;
   };
   void DoRead();
+  void OnHeader(boost::beast::error_code ec, size_t bytes);
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void Complete(const std::shared_ptr<Pending>& slot, Response&& res);
   void WriteNext();
@@ -51,6 +54,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;
+  size_t body_limit_ = 0;  // of the request being read
   std::shared_ptr<Response> in_flight_;
 };
 

@@ -9,7 +9,6 @@
 #include "salesos/rpc/data_key.h"
 #include "salesos/rpc/events.h"
 #include "salesos/rpc/service_main.h"
-#include "salesos/rpc/stream_consumer.h"
 
 namespace {
 
@@ -20,7 +19,6 @@ struct AiState {
   std::unique_ptr<salesos::ai::KnowledgeBase> knowledge;
   std::unique_ptr<salesos::ai::ProviderChain> chain;
   std::unique_ptr<salesos::ai::AiPeers> peers;
-  std::unique_ptr<salesos::rpc::StreamConsumer> events;
 };
 
 bool Truthy(const std::string& v) { return v == "1" || v == "true" || v == "yes"; }
@@ -89,20 +87,10 @@ int main(int argc, char** argv) {
     auto service = std::make_unique<ai_orchestration::AiOrchestrationService>(
         *state.store, *state.knowledge, *state.chain, *state.peers, *state.data_key, options,
         ctx.pool);
-    rpc::StreamConsumerOptions consumer;
-    consumer.stream = rpc::kEventsStream;
-    consumer.group = "ai_orchestration";
     auto* handler = service.get();
-    state.events = std::make_unique<rpc::StreamConsumer>(
-        ctx.redis, consumer,
+    ctx.consume_events(
         [handler](const redis::StreamEntry& entry) { return handler->HandleEvent(entry); });
-    state.events->Start();
     return rpc::Services(std::move(service));
-  };
-  def.on_stop = [&] {
-    if (state.events) {
-      state.events->Stop();
-    }
   };
   return rpc::RunService(argc, argv, def);
 }

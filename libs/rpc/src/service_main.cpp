@@ -123,8 +123,15 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   auto auth_channel = def.name == "auth" ? MakeChannel(config.Get("listen")) : peers.at("auth");
   ServiceTokenSource service_tokens(auth_channel, def.name, *secret);
   EventPublisher events(*redis, def.name);
-  ServiceContext ctx{config,         **store, *redis, pool, auth_channel, *secret, service_tokens,
-                     events,         peers};
+  std::vector<std::unique_ptr<StreamConsumer>> consumers;
+  ServiceContext ctx{config, **store, *redis, pool, auth_channel, *secret, service_tokens, events,
+                     peers,  [&](StreamConsumer::Handler handler) {
+                       StreamConsumerOptions options;
+                       options.stream = kEventsStream;
+                       options.group = def.name;
+                       consumers.push_back(std::make_unique<StreamConsumer>(
+                           *redis, options, std::move(handler)));
+                     }};
 
   Result<TokenVerifierPtr> verifier =
       def.make_verifier ? def.make_verifier(ctx)
@@ -150,10 +157,16 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   if (!st.ok()) {
     Die(program, "bad configuration: --listen (SALESOS_LISTEN): " + st.message());
   }
+  for (auto& c : consumers) {
+    c->Start();
+  }
   log::Info("ready", {{"port", server.port()}});
 
   int sig = WaitForTermination();
   log::Info("stopping", {{"signal", sig}});
+  for (auto& c : consumers) {
+    c->Stop();
+  }
   if (def.on_stop) {
     def.on_stop();
   }

@@ -22,6 +22,7 @@
 #include "salesos/redis/redis.h"
 #include "salesos/rpc/events.h"
 #include "salesos/rpc/service_token.h"
+#include "salesos/rpc/stream_consumer.h"
 #include "salesos/rpc/token_verifier.h"
 #include "salesos/rpc/work_pool.h"
 #include "salesos/store/store.h"
@@ -43,6 +44,11 @@ struct ServiceContext {
   // (SALESOS_<NAME>_ADDR). Channels connect lazily, so a peer may start after this service.
   const std::map<std::string, std::shared_ptr<grpc::Channel>>& peers;
 
+  // Hands every entry of salesos:events to `handler`, in the consumer group named after the
+  // service (see stream_consumer.h for the delivery promises). RunService starts the consumer
+  // once the server is up and stops it on SIGTERM, before the services drain and are destroyed.
+  std::function<void(StreamConsumer::Handler handler)> consume_events;
+
   std::shared_ptr<grpc::Channel> peer(const std::string& name) const { return peers.at(name); }
 };
 
@@ -56,7 +62,7 @@ struct ServiceDefinition {
   // The gRPC services to serve; they live until the server has drained.
   std::function<Result<std::vector<std::unique_ptr<grpc::Service>>>(ServiceContext&)> make_services;
   // Called once SIGTERM/SIGINT arrived, before the server drains and the services are destroyed:
-  // stop background work (stream consumers) here. Their current entry finishes first.
+  // stop background work here (event consumers of consume_events are stopped already).
   std::function<void()> on_stop;
 };
 
