@@ -19,6 +19,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
@@ -172,6 +173,12 @@ int main(int argc, char** argv) {
     Fail("--clients, --duration and --runs must be at least 1");
   }
 
+  // The suite's binaries sit next to this one unless SALESOS_BIN_DIR says otherwise.
+  if (std::getenv("SALESOS_BIN_DIR") == nullptr) {
+    std::string self = argv[0];
+    size_t slash = self.rfind('/');
+    setenv("SALESOS_BIN_DIR", slash == std::string::npos ? "." : self.substr(0, slash).c_str(), 0);
+  }
   std::cerr << "starting the suite...\n";
   Suite suite;
   HttpClient http(suite.gateway_addr());
