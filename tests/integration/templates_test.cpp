@@ -122,12 +122,13 @@ void CreateListGetPatchRenderDelete(Suite& suite) {
       Send(*client, "POST", "/api/v1/templates/" + id + "/render", owner.token,
            json::serialize(json::object{{"campaignId", salesos::NewUuidV7()}}));
   CHECK(no_campaign.status == 404);
-  // contactId asks conversation, which has no contacts yet: a precondition, not a failure.
+  // contactId asks conversation: a contact the workspace does not have is not found
+  // (tests/integration/conversation_test.cpp renders with a real one).
   HttpResult by_contact =
       Send(*client, "POST", "/api/v1/templates/" + id + "/render", owner.token,
            json::serialize(json::object{{"contactId", salesos::NewUuidV7()}}));
-  CHECK(by_contact.status == 412);
-  CHECK(ErrorMessage(by_contact).find("contacts are not available yet") != std::string::npos);
+  CHECK(by_contact.status == 404);
+  CHECK(ErrorMessage(by_contact).find("no such contact") != std::string::npos);
 
   // Another workspace sees none of it.
   Account stranger = Register(*client, "Tia's Lamps");
