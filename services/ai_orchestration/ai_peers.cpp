@@ -50,11 +50,8 @@ AiPeers::AiPeers(PeerChannels channels, rpc::ServiceTokenSource& tokens, int tim
       timeout_ms_(timeout_ms) {}
 
 Result<std::unique_ptr<grpc::ClientContext>> AiPeers::Context() {
-  SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens_.Authorization());
   auto ctx = std::make_unique<grpc::ClientContext>();
-  rpc::CallMetadata md;
-  md.authorization = authorization;
-  rpc::PrepareContext(*ctx, timeout_ms_, md);
+  SALESOS_RETURN_IF_ERROR(rpc::PrepareServiceCall(*ctx, tokens_, timeout_ms_));
   return ctx;
 }
 

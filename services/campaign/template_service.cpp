@@ -128,11 +128,8 @@ BusinessNameLookup AuthBusinessNames(std::shared_ptr<grpc::Channel> auth_channel
   std::shared_ptr<auth::v1::WorkspaceService::Stub> stub =
       auth::v1::WorkspaceService::NewStub(std::move(auth_channel));
   return [stub, &tokens, timeout_ms](const std::string& workspace_id) -> Result<std::string> {
-    SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
     grpc::ClientContext ctx;
-    rpc::CallMetadata md;
-    md.authorization = std::move(authorization);
-    rpc::PrepareContext(ctx, timeout_ms, md);
+    SALESOS_RETURN_IF_ERROR(rpc::PrepareServiceCall(ctx, tokens, timeout_ms));
     auth::v1::GetBusinessProfileForServiceRequest req;
     req.set_workspace_id(workspace_id);
     auth::v1::Onboarding resp;
@@ -150,11 +147,8 @@ ContactLookup ConversationContacts(std::shared_ptr<grpc::Channel> conversation_c
       conversation::v1::ConversationService::NewStub(std::move(conversation_channel));
   return [stub, &tokens, timeout_ms](const std::string& workspace_id, const std::string& contact_id)
              -> Result<std::map<std::string, std::string>> {
-    SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
     grpc::ClientContext ctx;
-    rpc::CallMetadata md;
-    md.authorization = std::move(authorization);
-    rpc::PrepareContext(ctx, timeout_ms, md);
+    SALESOS_RETURN_IF_ERROR(rpc::PrepareServiceCall(ctx, tokens, timeout_ms));
     conversation::v1::GetContactForServiceRequest req;
     req.set_workspace_id(workspace_id);
     req.set_contact_id(contact_id);

@@ -63,11 +63,8 @@ CampaignResolver CampaignsOf(std::shared_ptr<grpc::Channel> campaign_channel,
       campaign::v1::CampaignService::NewStub(campaign_channel);
   return [stub, &tokens, timeout_ms](const std::string& workspace_id, const std::string& platform,
                                      const std::string& referral) -> Result<std::string> {
-    SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
     grpc::ClientContext ctx;
-    rpc::CallMetadata md;
-    md.authorization = authorization;
-    rpc::PrepareContext(ctx, timeout_ms, md);
+    SALESOS_RETURN_IF_ERROR(rpc::PrepareServiceCall(ctx, tokens, timeout_ms));
     campaign::v1::ResolveCampaignForChannelRequest req;
     req.set_workspace_id(workspace_id);
     req.set_platform(platform);

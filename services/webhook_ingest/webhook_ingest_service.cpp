@@ -15,11 +15,8 @@ ChannelLookup AuthChannelLookup(std::shared_ptr<grpc::Channel> auth,
   return [stub, &tokens, timeout_ms](
              const std::string& platform,
              const std::string& external_id) -> Result<std::optional<ChannelRef>> {
-    SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
     grpc::ClientContext ctx;
-    rpc::CallMetadata md;
-    md.authorization = authorization;
-    rpc::PrepareContext(ctx, timeout_ms, md);
+    SALESOS_RETURN_IF_ERROR(rpc::PrepareServiceCall(ctx, tokens, timeout_ms));
     auth::v1::ResolveChannelRequest req;
     req.set_platform(platform);
     req.set_external_id(external_id);

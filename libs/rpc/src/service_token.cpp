@@ -43,4 +43,12 @@ Result<std::string> ServiceTokenSource::Authorization() {
   return "Bearer " + token_;
 }
 
+Status PrepareServiceCall(grpc::ClientContext& ctx, ServiceTokenSource& tokens, int timeout_ms) {
+  SALESOS_ASSIGN_OR_RETURN(std::string authorization, tokens.Authorization());
+  CallMetadata md;
+  md.authorization = std::move(authorization);
+  PrepareContext(ctx, timeout_ms, md);
+  return OkStatus();
+}
+
 }  // namespace salesos::rpc

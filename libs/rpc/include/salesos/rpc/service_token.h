@@ -38,4 +38,8 @@ class ServiceTokenSource {
   int64_t expires_at_ = 0;
 };
 
+// Readies `ctx` for a call to another service as this one: the deadline (timeout_ms from now)
+// and this service's token. kUnavailable when no token can be had (auth unreachable).
+Status PrepareServiceCall(grpc::ClientContext& ctx, ServiceTokenSource& tokens, int timeout_ms);
+
 }  // namespace salesos::rpc
