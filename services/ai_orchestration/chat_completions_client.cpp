@@ -1,35 +1,18 @@
 #include "chat_completions_client.h"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <optional>
 
 #include "egress_guard.h"
+#include "salesos/http/client.h"
 
 namespace salesos::ai {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
 namespace json = boost::json;
-using tcp = net::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 
 constexpr int kDefaultTimeoutMs = 8000;
 constexpr size_t kMaxErrorDetail = 300;
@@ -55,16 +38,6 @@ std::string Truncate(std::string_view s, size_t max) {
     --cut;  // do not split a UTF-8 sequence
   }
   return std::string(s.substr(0, cut)) + "...";
-}
-
-// Runs one asynchronous operation to completion on `ioc`; the stream's expiry bounds it.
-template <typename Initiate>
-beast::error_code RunOp(net::io_context& ioc, Initiate&& initiate) {
-  beast::error_code result = net::error::would_block;
-  initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run();
-  return result;
 }
 
 // "Rate limit reached ... (code rate_limit_exceeded)" from an OpenAI-style error body, which
@@ -115,17 +88,16 @@ std::optional<double> ParseNumber(std::string_view s) {
 
 // Seconds until the endpoint accepts calls again: retry-after-ms, then retry-after (seconds or
 // an HTTP date); 0 when neither is there.
-int RetryAfterSeconds(const http::response<http::string_body>& res) {
-  if (auto it = res.find("retry-after-ms"); it != res.end()) {
-    if (auto ms = ParseNumber(it->value())) {
+int RetryAfterSeconds(const http::HttpResponse& res) {
+  if (std::string_view ms_text = res.Header("retry-after-ms"); !ms_text.empty()) {
+    if (auto ms = ParseNumber(ms_text)) {
       return std::max(1, static_cast<int>(std::ceil(*ms / 1000.0)));
     }
   }
-  auto it = res.find(http::field::retry_after);
-  if (it == res.end()) {
+  std::string_view value = res.Header("retry-after");
+  if (value.empty()) {
     return 0;
   }
-  std::string_view value = it->value();
   if (auto s = ParseNumber(value)) {
     return static_cast<int>(std::ceil(std::min(*s, 86400.0)));
   }
@@ -239,21 +211,15 @@ std::string SchemaName(std::string_view name) {
 
 }  // namespace
 
-struct ChatCompletionsClient::Tls {
-  ssl::context ctx{ssl::context::tls_client};
-};
-
 ChatCompletionsClient::ChatCompletionsClient(bool allow_private_egress,
                                              ChatCompletionsOptions options)
-    : allow_private_egress_(allow_private_egress), options_(options), tls_(new Tls) {
-  boost::system::error_code ec;
-  tls_->ctx.set_default_verify_paths(ec);  // a missing trust store fails each handshake instead
-  if (!options_.extra_ca_pem.empty()) {
-    tls_->ctx.add_certificate_authority(net::buffer(options_.extra_ca_pem), ec);
-  }
-  tls_->ctx.set_verify_mode(ssl::verify_peer);
-  SSL_CTX_set_min_proto_version(tls_->ctx.native_handle(), TLS1_2_VERSION);
-}
+    : allow_private_egress_(allow_private_egress),
+      options_(options),
+      http_(std::make_unique<http::HttpClient>(
+          http::HttpClientOptions{.max_response_bytes = options_.max_response_bytes,
+                                  .max_header_bytes = options_.max_header_bytes,
+                                  .extra_ca_pem = options_.extra_ca_pem,
+                                  .user_agent = kUserAgent})) {}
 
 ChatCompletionsClient::~ChatCompletionsClient() = default;
 
@@ -261,7 +227,6 @@ Result<ChatCompletion> ChatCompletionsClient::Complete(const ProviderSettings& s
                                                        const LlmCall& call) const {
   const std::string& key = settings.api_key;
   int timeout_ms = settings.timeout_ms > 0 ? settings.timeout_ms : kDefaultTimeoutMs;
-  const auto deadline = SteadyClock::now() + milliseconds(timeout_ms);
   auto timed_out = [&] {
     return Fail(Code::kDeadlineExceeded, kReasonTimeout,
                 "no answer within " + std::to_string(timeout_ms) + " ms", key);
@@ -274,145 +239,56 @@ Result<ChatCompletion> ChatCompletionsClient::Complete(const ProviderSettings& s
   if (settings.model.empty()) {
     return Fail(Code::kFailedPrecondition, kReasonClientError, "no model is set", key);
   }
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
-  auto endpoints = ResolveEgress(*url, allow_private_egress_, std::max(left, milliseconds(1)));
-  if (!endpoints.ok()) {
-    switch (endpoints.status().code()) {
+
+  http::HttpRequest req;
+  req.method = "POST";
+  req.url =
+      (url->https ? "https://" : "http://") + url->HostHeader() + url->Target("chat/completions");
+  req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  if (!key.empty()) {
+    req.headers.emplace_back("Authorization", "Bearer " + key);
+  }
+  req.body = json::serialize(BuildChatCompletionsRequest(settings, call));
+  req.timeout_ms = timeout_ms;
+  // The egress guard resolves and vets the host; the client connects to exactly its addresses.
+  auto guard = [&](const http::Url&, std::chrono::milliseconds left) {
+    return ResolveEgress(*url, allow_private_egress_, left);
+  };
+  auto answer = http_->Send(req, guard);
+  if (!answer.ok()) {
+    const std::string& detail = answer.status().message();
+    switch (answer.status().code()) {
       case Code::kPermissionDenied:
-        return Fail(Code::kPermissionDenied, kReasonEgressBlocked, endpoints.status().message(),
-                    key);
+        return Fail(Code::kPermissionDenied, kReasonEgressBlocked, detail, key);
       case Code::kDeadlineExceeded:
         return timed_out();
+      case Code::kDataLoss:
+        return Fail(Code::kUnavailable, kReasonServerError, detail, key);
+      case Code::kOutOfRange:
+        return Fail(Code::kInternal, kReasonMalformed, detail, key);
+      case Code::kInvalidArgument:
+        return Fail(Code::kFailedPrecondition, kReasonClientError, detail, key);
       default:
-        return Fail(Code::kUnavailable, kReasonUnreachable, endpoints.status().message(), key);
+        return Fail(Code::kUnavailable, kReasonUnreachable, detail, key);
     }
   }
 
-  http::request<http::string_body> req{http::verb::post, url->Target("chat/completions"), 11};
-  req.set(http::field::host, url->HostHeader());
-  req.set(http::field::user_agent, kUserAgent);
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::accept, "application/json");
-  if (!key.empty()) {
-    req.set(http::field::authorization, "Bearer " + key);
-  }
-  req.keep_alive(false);
-  req.body() = json::serialize(BuildChatCompletionsRequest(settings, call));
-  req.prepare_payload();
-
-  net::io_context ioc;
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(options_.max_response_bytes);
-  parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+  const http::HttpResponse& res = *answer;
   const std::string where = url->HostHeader();
-
-  // Connects, (handshakes,) writes and reads; returns the error of the first step that failed and
-  // which step it was.
-  enum class Step { kConnect, kHandshake, kWrite, kRead, kDone };
-  Step step = Step::kConnect;
-  beast::error_code ec;
-  std::string tls_detail;
-  auto exchange = [&](auto& stream) {
-    auto& tcp_stream = beast::get_lowest_layer(stream);
-    tcp_stream.expires_at(deadline);
-    ec =
-        RunOp(ioc, [&](auto handler) { tcp_stream.async_connect(*endpoints, std::move(handler)); });
-    if (ec) {
-      return;
-    }
-    if constexpr (!std::is_same_v<std::decay_t<decltype(stream)>, beast::tcp_stream>) {
-      step = Step::kHandshake;
-      ec = RunOp(ioc, [&](auto handler) {
-        stream.async_handshake(ssl::stream_base::client, std::move(handler));
-      });
-      if (ec) {
-        long verify = SSL_get_verify_result(stream.native_handle());
-        if (verify != X509_V_OK) {
-          tls_detail = X509_verify_cert_error_string(verify);
-        }
-        return;
-      }
-    }
-    step = Step::kWrite;
-    ec = RunOp(ioc, [&](auto handler) { http::async_write(stream, req, std::move(handler)); });
-    if (ec) {
-      return;
-    }
-    step = Step::kRead;
-    ec = RunOp(ioc,
-               [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
-    if (!ec) {
-      step = Step::kDone;
-    }
-    beast::error_code ignored;
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    tcp_stream.close();
-  };
-
-  if (url->https) {
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_->ctx);
-    SSL* ssl_handle = stream.native_handle();
-    if (!url->host_is_ip) {
-      SSL_set_tlsext_host_name(ssl_handle, url->host.c_str());
-      SSL_set1_host(ssl_handle, url->host.c_str());
-    } else {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), url->host.c_str());
-    }
-    exchange(stream);
-  } else {
-    beast::tcp_stream stream(ioc);
-    exchange(stream);
-  }
-
-  if (ec == beast::error::timeout || (ec && SteadyClock::now() >= deadline)) {
-    return timed_out();
-  }
-  switch (step) {
-    case Step::kConnect:
-      return Fail(Code::kUnavailable, kReasonUnreachable,
-                  "cannot connect to " + where + ": " + ec.message(), key);
-    case Step::kHandshake:
-      return Fail(Code::kUnavailable, kReasonUnreachable,
-                  "TLS handshake with " + where +
-                      " failed: " + (tls_detail.empty() ? ec.message() : tls_detail),
-                  key);
-    case Step::kWrite:
-      return Fail(Code::kUnavailable, kReasonUnreachable,
-                  "sending the request to " + where + " failed: " + ec.message(), key);
-    case Step::kRead:
-      if (ec == http::error::body_limit) {
-        return Fail(
-            Code::kInternal, kReasonMalformed,
-            "the answer is larger than " + std::to_string(options_.max_response_bytes) + " bytes",
-            key);
-      }
-      if (!parser.is_header_done()) {
-        return Fail(Code::kUnavailable, kReasonServerError,
-                    "no valid HTTP answer from " + where + ": " + ec.message(), key);
-      }
-      break;  // the status line is there: judge by it
-    case Step::kDone:
-      break;
-  }
-
-  const auto& res = parser.get();
-  int status = static_cast<int>(res.result_int());
+  int status = res.status;
   std::string status_text = "HTTP " + std::to_string(status);
   if (status >= 200 && status < 300) {
-    if (ec) {
+    if (!res.cut_off.empty()) {
       return Fail(Code::kUnavailable, kReasonServerError,
-                  "the answer from " + where + " was cut off: " + ec.message(), key);
+                  "the answer from " + where + " was cut off: " + res.cut_off, key);
     }
-    auto completion = ParseCompletion(res.body(), key);
+    auto completion = ParseCompletion(res.body, key);
     if (completion.ok()) {
-      if (auto it = res.find("x-request-id"); it != res.end()) {
-        completion->request_id = Truncate(it->value(), 128);
-      }
+      completion->request_id = Truncate(res.Header("x-request-id"), 128);
     }
     return completion;
   }
-  std::string detail = ec ? std::string() : ErrorDetail(res.body());
+  std::string detail = res.cut_off.empty() ? ErrorDetail(res.body) : std::string();
   if (!detail.empty()) {
     status_text += ": " + detail;
   }

@@ -1,20 +1,21 @@
 #pragma once
 
 // A client for OpenAI-compatible Chat Completions (POST <base>/chat/completions, non-streaming,
-// Structured Outputs), over http:// or https:// with Boost.Beast and OpenSSL.
+// Structured Outputs), over http:// or https:// through salesos::http::HttpClient.
 //
 // One call, one connection: the base URL's host is resolved and checked by the egress guard
-// (egress_guard.h), the client connects to exactly the checked addresses, verifies the server's
-// certificate and host name against the system trust store (SNI on), sends the request and reads
-// the answer. One deadline of settings.timeout_ms covers all of it (DNS, connect, TLS, write,
-// read); no attempt to reach the endpoint goes on after it. Redirects are not followed.
+// (egress_guard.h, as HttpClient's resolve hook), the client connects to exactly the checked
+// addresses, verifies the server's certificate and host name against the system trust store
+// (SNI on), sends the request and reads the answer. One deadline of settings.timeout_ms covers all
+// of it (DNS, connect, TLS, write, read); no attempt to reach the endpoint goes on after it.
+// Redirects are not followed.
 //
 // A failure is a Status whose message starts with its fallback reason from llm_types.h
 // ("timeout: no answer within 8000 ms"); FailureReason() reads it back. A 429 carries its
 // retry-after in Status::retry_after_seconds(). Messages never contain the API key.
 //
 // Thread-safe: one client serves concurrent calls from many threads (each call has its own
-// io_context and socket; the TLS context is shared and read-only after construction).
+// exchange; the TLS context is shared and read-only after construction).
 
 #include <boost/json.hpp>
 #include <cstddef>
@@ -24,6 +25,7 @@
 
 #include "llm_types.h"
 #include "salesos/core/status.h"
+#include "salesos/http/client.h"
 
 namespace salesos::ai {
 
@@ -57,10 +59,9 @@ class ChatCompletionsClient {
   Result<ChatCompletion> Complete(const ProviderSettings& settings, const LlmCall& call) const;
 
  private:
-  struct Tls;
   bool allow_private_egress_;
   ChatCompletionsOptions options_;
-  std::unique_ptr<Tls> tls_;
+  std::unique_ptr<http::HttpClient> http_;
 };
 
 // The fallback reason a failed Complete carries: the prefix of its message before ':'.

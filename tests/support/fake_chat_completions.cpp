@@ -1,26 +1,18 @@
 #include "support/fake_chat_completions.h"
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <chrono>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
-#include <thread>
+
+#include "support/local_http_server.h"
 
 namespace salesos::testing {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
+namespace http = boost::beast::http;
 namespace json = boost::json;
-using tcp = net::ip::tcp;
 
 constexpr char kPath[] = "/v1/chat/completions";
 
@@ -46,8 +38,6 @@ bool ValidSchemaName(std::string_view name) {
 }  // namespace
 
 struct FakeChatCompletions::Impl {
-  class Session;
-
   // The settings tests change, under mu.
   mutable std::mutex mu;
   Mode mode = Mode::kOk;
@@ -61,15 +51,9 @@ struct FakeChatCompletions::Impl {
   int next_id = 1;
 
   std::string api_key;
-  uint16_t port = 0;
+  // Last, so it stops (and no handler runs) before the state above goes.
+  std::unique_ptr<LocalHttpServer> server;
 
-  net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  // Sessions whose answer kSlow holds back; touched on the server thread only.
-  std::vector<std::shared_ptr<Session>> parked;
-  std::thread thread;
-
-  void Accept();
   // The answer to `req`, or nullopt when it is held back (kSlow).
   std::optional<http::response<http::string_body>> Handle(
       const http::request<http::string_body>& req);
@@ -77,76 +61,7 @@ struct FakeChatCompletions::Impl {
                                                const std::string& content,
                                                const std::string& finish_reason,
                                                const std::string& refusal);
-  void ReleaseParked();
 };
-
-class FakeChatCompletions::Impl::Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, Impl& impl) : stream_(std::move(socket)), impl_(impl) {}
-
-  void Read() {
-    parser_.emplace();
-    parser_->body_limit(4 << 20);
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
-  }
-
-  void Send(http::response<http::string_body> res) {
-    res_ = std::move(res);
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (!ec && self->res_.keep_alive()) {
-        self->Read();
-        return;
-      }
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    });
-  }
-
-  bool keep_alive() const { return keep_alive_; }
-  unsigned version() const { return version_; }
-
- private:
-  void OnRead(beast::error_code ec) {
-    if (ec) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      return;
-    }
-    const auto& req = parser_->get();
-    keep_alive_ = req.keep_alive();
-    version_ = req.version();
-    auto res = impl_.Handle(req);
-    if (!res) {
-      impl_.parked.push_back(shared_from_this());
-      return;
-    }
-    Send(std::move(*res));
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
-  Impl& impl_;
-  bool keep_alive_ = false;
-  unsigned version_ = 11;
-};
-
-void FakeChatCompletions::Impl::Accept() {
-  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) {
-      return;
-    }
-    if (!ec) {
-      std::make_shared<Session>(std::move(socket), *this)->Read();
-    }
-    Accept();
-  });
-}
 
 http::response<http::string_body> FakeChatCompletions::Impl::Completion(
     unsigned version, bool keep_alive, const std::string& content, const std::string& finish_reason,
@@ -182,23 +97,10 @@ http::response<http::string_body> FakeChatCompletions::Impl::Completion(
 std::optional<http::response<http::string_body>> FakeChatCompletions::Impl::Handle(
     const http::request<http::string_body>& req) {
   Request rec;
-  rec.method = std::string(req.method_string());
-  rec.target = std::string(req.target());
-  if (auto it = req.find(http::field::authorization); it != req.end()) {
-    rec.authorization = std::string(it->value());
-  }
-  if (auto it = req.find(http::field::content_type); it != req.end()) {
-    rec.content_type = std::string(it->value());
-  }
-  rec.body = req.body();
+  static_cast<RecordedRequest&>(rec) = LocalHttpServer::Record(req);
 
   auto answer = [&](http::status status, const json::object& body) {
-    http::response<http::string_body> res{status, req.version()};
-    res.set(http::field::content_type, "application/json");
-    res.keep_alive(req.keep_alive());
-    res.body() = json::serialize(body);
-    res.prepare_payload();
-    return res;
+    return LocalHttpServer::Reply(req, static_cast<int>(status), json::serialize(body));
   };
   auto invalid = [&](std::string message, json::value param) {
     return answer(http::status::bad_request, ErrorBody(std::move(message), "invalid_request_error",
@@ -352,47 +254,17 @@ std::optional<http::response<http::string_body>> FakeChatCompletions::Impl::Hand
   return std::nullopt;
 }
 
-void FakeChatCompletions::Impl::ReleaseParked() {
-  std::string body;
-  {
-    std::lock_guard lock(mu);
-    body = content;
-  }
-  auto sessions = std::move(parked);
-  parked.clear();
-  for (auto& s : sessions) {
-    s->Send(Completion(s->version(), s->keep_alive(), body, "stop", ""));
-  }
-}
-
 FakeChatCompletions::FakeChatCompletions(std::string api_key) : impl_(std::make_shared<Impl>()) {
   impl_->api_key = std::move(api_key);
-  tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(net::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint);
-  impl_->acceptor.listen(net::socket_base::max_listen_connections);
-  impl_->port = impl_->acceptor.local_endpoint().port();
-  impl_->Accept();
-  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
+  impl_->server = std::make_unique<LocalHttpServer>(
+      [impl = impl_.get()](const LocalHttpServer::Request& req) { return impl->Handle(req); });
 }
 
-FakeChatCompletions::~FakeChatCompletions() {
-  net::post(impl_->ioc, [impl = impl_.get()] {
-    beast::error_code ignored;
-    impl->acceptor.close(ignored);
-    impl->parked.clear();
-  });
-  impl_->ioc.stop();
-  impl_->thread.join();
-  impl_->parked.clear();
-}
+FakeChatCompletions::~FakeChatCompletions() { impl_->server.reset(); }
 
-uint16_t FakeChatCompletions::port() const { return impl_->port; }
+uint16_t FakeChatCompletions::port() const { return impl_->server->port(); }
 
-std::string FakeChatCompletions::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(impl_->port) + "/v1";
-}
+std::string FakeChatCompletions::base_url() const { return impl_->server->origin() + "/v1"; }
 
 void FakeChatCompletions::SetMode(Mode mode) {
   std::lock_guard lock(impl_->mu);
@@ -426,7 +298,14 @@ void FakeChatCompletions::SetRetryAfterSeconds(int seconds) {
 }
 
 void FakeChatCompletions::ReleaseSlow() {
-  net::post(impl_->ioc, [impl = impl_.get()] { impl->ReleaseParked(); });
+  std::string body;
+  {
+    std::lock_guard lock(impl_->mu);
+    body = impl_->content;
+  }
+  impl_->server->ReleaseHeld([impl = impl_.get(), body](const LocalHttpServer::Request& req) {
+    return impl->Completion(req.version(), req.keep_alive(), body, "stop", "");
+  });
 }
 
 int FakeChatCompletions::request_count() const {

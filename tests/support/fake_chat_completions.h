@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "support/local_http_server.h"
+
 namespace salesos::testing {
 
 class FakeChatCompletions {
@@ -42,12 +44,8 @@ class FakeChatCompletions {
     kRefusal
   };
 
-  struct Request {
-    std::string method;
-    std::string target;
-    std::string authorization;  // the header as sent ("" when absent)
-    std::string content_type;
-    std::string body;  // the raw JSON body
+  // method, target, authorization, content_type, body; and from the JSON body:
+  struct Request : RecordedRequest {
     std::string model;
     std::string system;  // the content of the first system message
     std::string user;    // the content of the last user message
