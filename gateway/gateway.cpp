@@ -6,6 +6,7 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "errors.h"
+#include "realtime_hub.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
@@ -205,6 +206,18 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
     Readiness(version, keep_alive, request_id, std::move(answer));
     return;
   }
+  if (path == kRealtimePath) {
+    // A WebSocket upgrade of /ws never reaches here (HttpSession hands it to the hub).
+    Response res = Error(version, keep_alive,
+                         FailedPrecondition(std::string(kRealtimePath) +
+                                            " is a WebSocket: send a GET with Upgrade: websocket "
+                                            "(see docs/realtime.md)"),
+                         request_id);
+    res.result(http::status::upgrade_required);
+    res.set(http::field::upgrade, "websocket");
+    answer(std::move(res));
+    return;
+  }
   if (path == "/webhooks/meta") {
     MetaWebhook(std::move(req), std::move(request_id), std::move(answer));
     return;
@@ -373,6 +386,13 @@ void Gateway::Readiness(unsigned version, bool keep_alive, std::string request_i
     checks += "\"redis\":\"";
     log::AppendJsonEscaped(checks, redis_ok.ok() ? "ok" : redis_ok.message());
     checks += "\"";
+    for (const auto& [name, check] : options_.readiness_checks) {
+      Status st = check();
+      ready = ready && st.ok();
+      checks += ",\"" + name + "\":\"";
+      log::AppendJsonEscaped(checks, st.ok() ? "ok" : st.message());
+      checks += "\"";
+    }
     for (const auto& [name, health] : upstreams_.HealthCheckAll(options_.readiness_timeout_ms)) {
       ready = ready && health == "SERVING";
       checks += ",\"" + name + "\":\"";

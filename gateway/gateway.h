@@ -1,6 +1,7 @@
 #pragma once
 
-// Gateway: turns one HTTP request into an answer. Hand-written routes (/healthz, /readyz) first,
+// Gateway: turns one HTTP request into an answer. Hand-written routes (/healthz, /readyz,
+// /webhooks/meta, and 426 for /ws without a WebSocket upgrade) first,
 // then the routes built from the protos: bearer check (verified tokens cached), the rate limits of
 // /api/ (per client IP, and per user when the token is valid; RateLimit-* headers on every /api/
 // answer, 429 past them), JSON → proto, a unary call to the upstream with a deadline and the
@@ -15,6 +16,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "rate_limiter.h"
 #include "router.h"
@@ -35,6 +38,9 @@ struct GatewayOptions {
   int readiness_timeout_ms = 1'000;
   bool access_log = true;
   TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client for rate limits
+  // More checks for /readyz beside Redis and the upstreams, by name (e.g. the realtime
+  // subscription): ready only while each answers ok. Called on a blocking thread.
+  std::vector<std::pair<std::string, std::function<Status()>>> readiness_checks;
 };
 
 class Gateway {

@@ -4,16 +4,19 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "salesos/core/log.h"
+#include "websocket_session.h"
 
 namespace salesos::gateway {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits)
-    : stream_(std::move(socket)), gateway_(gateway), limits_(limits) {
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits,
+                         RealtimeHub* hub)
+    : stream_(std::move(socket)), gateway_(gateway), limits_(limits), hub_(hub) {
   beast::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   remote_ip_ = ec ? "" : ep.address().to_string();
@@ -98,6 +101,9 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     return;
   }
 
+  if (HandOverUpgrade()) {
+    return;
+  }
   auto slot = std::make_shared<Pending>();
   pending_.push_back(slot);
   Request req = parser_->release();
@@ -114,6 +120,25 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
     });
   });
   DoRead();
+}
+
+bool HttpSession::HandOverUpgrade() {
+  const Request& req = parser_->get();
+  std::string_view target = req.target();
+  if (hub_ == nullptr || !beast::websocket::is_upgrade(req) ||
+      target.substr(0, target.find('?')) != kRealtimePath) {
+    return false;
+  }
+  if (!pending_.empty() || writing_) {
+    // The connection changes protocol after the 101: no earlier answer may still be owed on it.
+    RejectAndClose(InvalidArgument("a WebSocket upgrade cannot be pipelined behind other requests"),
+                   400);
+    return true;
+  }
+  closing_ = true;  // this session is done with the connection
+  std::make_shared<WebSocketSession>(stream_.release_socket(), *hub_, remote_ip_)
+      ->Run(parser_->release());
+  return true;
 }
 
 void HttpSession::Complete(const std::shared_ptr<Pending>& slot, Response&& res) {

@@ -3,7 +3,8 @@
 // HttpSession: one HTTP/1.1 connection, as in Beast's advanced server. Keep-alive, pipelining up
 // to a cap (requests are read ahead while earlier answers are pending; answers are written in
 // request order), header and body limits answered with 431 and 413, and a timeout on every read
-// and write. All of a session's handlers run on its strand.
+// and write. A WebSocket upgrade of /ws is handed, with the socket, to a WebSocketSession (when the
+// gateway has a realtime hub). All of a session's handlers run on its strand.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -14,6 +15,7 @@
 #include <optional>
 
 #include "gateway.h"
+#include "realtime_hub.h"
 
 namespace salesos::gateway {
 
@@ -28,7 +30,9 @@ struct SessionLimits {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits);
+  // `hub`: where /ws upgrades go; nullptr answers them like any other request.
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits,
+              RealtimeHub* hub = nullptr);
   void Run();
 
  private:
@@ -43,11 +47,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);
   void Close();
   void RejectAndClose(const Status& status, unsigned http_status);
+  // Whether the request just read is a WebSocket upgrade of /ws, now handed over.
+  bool HandOverUpgrade();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   Gateway& gateway_;
   SessionLimits limits_;
+  RealtimeHub* hub_;
   std::string remote_ip_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::shared_ptr<Pending>> pending_;

@@ -8,8 +8,8 @@ namespace salesos::gateway {
 
 namespace net = boost::asio;
 
-Listener::Listener(net::io_context& ioc, Gateway& gateway, SessionLimits limits)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), gateway_(gateway), limits_(limits) {}
+Listener::Listener(net::io_context& ioc, Gateway& gateway, SessionLimits limits, RealtimeHub* hub)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), gateway_(gateway), limits_(limits), hub_(hub) {}
 
 Status Listener::Listen(const net::ip::tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -46,7 +46,9 @@ void Listener::DoAccept() {
         if (ec) {
           log::Warn("accept failed", {{"error", ec.message()}});
         } else {
-          std::make_shared<HttpSession>(std::move(socket), self->gateway_, self->limits_)->Run();
+          std::make_shared<HttpSession>(std::move(socket), self->gateway_, self->limits_,
+                                        self->hub_)
+              ->Run();
         }
         self->DoAccept();
       });

@@ -1,4 +1,5 @@
-// salesos-gateway: the HTTP edge. Routes come from the protos of the six services.
+// salesos-gateway: the HTTP and WebSocket edge. Routes come from the protos of the six services;
+// /ws relays the workspaces' realtime events (docs/realtime.md).
 #include <absl/synchronization/mutex.h>
 #include <boost/asio/io_context.hpp>
 
@@ -7,10 +8,13 @@
 
 #include "gateway.h"
 #include "listener.h"
+#include "realtime_hub.h"
 #include "salesos/core/config.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
+#include "salesos/redis/subscriber.h"
 #include "salesos/rpc/client.h"
+#include "salesos/rpc/realtime.h"
 #include "salesos/rpc/revocations.h"
 #include "salesos/rpc/server.h"
 #include "salesos/rpc/services.h"
@@ -60,6 +64,17 @@ int main(int argc, char** argv) {
              "requests a minute per signed-in user on /api/, in bursts of as many (0: no limit)");
   config.Add("trusted-proxies", "",
              "comma list of proxy IPs whose X-Forwarded-For (last entry) names the client");
+  config.Add("ws-idle-timeout-ms", "60000",
+             "WebSocket (/ws) idle time: pinged after half of it, closed after all of it");
+  config.Add("ws-max-connections", "10000", "WebSockets this gateway holds at most (503 beyond)");
+  config.Add("ws-max-per-workspace", "500", "WebSockets of one workspace at most (429 beyond)");
+  config.Add("ws-send-queue-frames", "512",
+             "events queued for one WebSocket at most before it is closed as too slow (1008)");
+  config.Add("ws-send-queue-bytes", "4194304",
+             "bytes queued for one WebSocket at most before it is closed as too slow (1008)");
+  config.Add("ws-reverify-interval-ms", "30000",
+             "how often an open WebSocket's token is checked again (closed with 4001 once expired "
+             "or revoked)");
   config.Add("log-level", "info", "debug | info | warn | error");
   config.ParseOrExit(argc, argv);
 
@@ -81,6 +96,28 @@ int main(int argc, char** argv) {
           std::to_string(gateway::RateLimiter::kMaxPerMinute));
     }
   }
+  gateway::RealtimeOptions realtime;
+  constexpr std::pair<const char*, int64_t> kRealtimeMinimums[] = {
+      {"ws-idle-timeout-ms", 1000},       {"ws-max-connections", 1},
+      {"ws-max-per-workspace", 1},        {"ws-send-queue-frames", 16},
+      {"ws-send-queue-bytes", 64 * 1024}, {"ws-reverify-interval-ms", 100},
+  };
+  for (auto [flag, min] : kRealtimeMinimums) {
+    if (config.GetInt(flag) < min) {
+      Die("bad configuration: --" + std::string(flag) + " (" + Config::EnvName(flag) +
+          ") must be at least " + std::to_string(min));
+    }
+  }
+  // Bounded above too, to fit the int milliseconds of the options.
+  realtime.idle_timeout_ms =
+      static_cast<int>(std::min<int64_t>(config.GetInt("ws-idle-timeout-ms"), 24LL * 3600 * 1000));
+  realtime.reverify_interval_ms =
+      static_cast<int>(std::min<int64_t>(config.GetInt("ws-reverify-interval-ms"), 3600LL * 1000));
+  realtime.max_connections = static_cast<size_t>(config.GetInt("ws-max-connections"));
+  realtime.max_per_workspace = static_cast<size_t>(config.GetInt("ws-max-per-workspace"));
+  realtime.send_queue.max_frames = static_cast<size_t>(config.GetInt("ws-send-queue-frames"));
+  realtime.send_queue.max_bytes = static_cast<size_t>(config.GetInt("ws-send-queue-bytes"));
+
   auto proxies = gateway::TrustedProxies::Parse(config.Get("trusted-proxies"));
   if (!proxies.ok()) {
     Die("bad configuration: --trusted-proxies (SALESOS_TRUSTED_PROXIES): " +
@@ -144,6 +181,12 @@ int main(int argc, char** argv) {
   options.upstream_timeout_ms = static_cast<int>(config.GetInt("upstream-timeout-ms"));
   options.access_log = config.GetBool("access-log");
   options.trusted_proxies = std::move(proxies).value();
+  // One subscription for every workspace's events; the hub (below) hands each to that
+  // workspace's sockets. Ready once subscribed, so no event published after /readyz is missed.
+  redis::Subscriber events(config.Get("redis-url"));
+  options.readiness_checks.emplace_back("realtime", [&events] {
+    return events.Connected() ? OkStatus() : Unavailable("not subscribed to realtime events yet");
+  });
   gateway::Gateway gw(std::move(options), std::move(router), std::move(upstreams), verifier, *redis,
                       limiter);
 
@@ -163,8 +206,15 @@ int main(int argc, char** argv) {
     Die("bad configuration: --http-addr (SALESOS_HTTP_ADDR): '" + hp->host +
         "' is not an IP address");
   }
+  // Declared before the io_context: sessions its destructor frees leave the hub.
+  gateway::RealtimeHub hub(realtime, verifier, *redis);
+  events.PSubscribe({std::string(rpc::kRealtimeChannelPrefix) + "*"});
+  events.Start([&hub](const std::string& channel, const std::string& message) {
+    hub.Dispatch(channel, message);
+  });
+
   net::io_context ioc(threads);
-  auto listener = std::make_shared<gateway::Listener>(ioc, gw, limits);
+  auto listener = std::make_shared<gateway::Listener>(ioc, gw, limits, &hub);
   Status st = listener->Listen({address, hp->port});
   if (!st.ok()) {
     Die("bad configuration: --http-addr (SALESOS_HTTP_ADDR): " + st.message());
@@ -186,14 +236,17 @@ int main(int argc, char** argv) {
   int sig = rpc::WaitForTermination();
   log::Info("stopping", {{"signal", sig}});
   listener->Stop();
+  events.Stop();
+  hub.GoAway();  // every WebSocket closed with 1001
   int64_t deadline = MonotonicMillis() + config.GetInt("drain-timeout-ms");
-  while (gw.in_flight() > 0 && MonotonicMillis() < deadline) {
+  while ((gw.in_flight() > 0 || hub.connections() > 0) && MonotonicMillis() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // bounded drain
   }
   ioc.stop();
   for (auto& t : pool) {
     t.join();
   }
+  hub.Shutdown();
   log::Info("stopped");
   return 0;
 }

@@ -61,6 +61,27 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
   return true;
 }
 
+Result<QueryParams> DecodeQuery(std::string_view query) {
+  QueryParams params;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    auto eq = pair.find('=');
+    std::string key, value;
+    if (!PercentDecode(pair.substr(0, eq), true, &key) ||
+        !PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                       true, &value)) {
+      return InvalidArgument("malformed percent-encoding in the query string");
+    }
+    params.emplace_back(std::move(key), std::move(value));
+  }
+  return params;
+}
+
 Status Router::AddUpstream(const std::string& upstream) {
   std::string file_name = "salesos/" + upstream + "/v1/" + upstream + ".proto";
   const auto* file =

@@ -52,4 +52,9 @@ class Router {
 // false when an escape is malformed.
 bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
 
+// A query string (without '?') as decoded name → value pairs, in order; empty pairs are skipped
+// and a name without '=' has an empty value. kInvalidArgument when an escape is malformed.
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+Result<QueryParams> DecodeQuery(std::string_view query);
+
 }  // namespace salesos::gateway

@@ -197,20 +197,8 @@ Status BuildRequest(const Route& route, const PathParams& params, std::string_vi
     }
   }
   const auto* desc = out->GetDescriptor();
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) {
-      continue;
-    }
-    auto eq = pair.find('=');
-    std::string key, value;
-    if (!PercentDecode(pair.substr(0, eq), true, &key) ||
-        !PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
-                       true, &value)) {
-      return InvalidArgument("malformed percent-encoding in the query string");
-    }
+  SALESOS_ASSIGN_OR_RETURN(QueryParams query_params, DecodeQuery(query));
+  for (const auto& [key, value] : query_params) {
     const FieldDescriptor* f = FindQueryField(desc, key);
     if (f == nullptr) {
       return FieldError(key, "unknown query parameter");
