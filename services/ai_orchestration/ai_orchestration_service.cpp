@@ -853,6 +853,22 @@ grpc::ServerUnaryReactor* AiOrchestrationService::GenerateMessages(
   });
 }
 
+grpc::ServerUnaryReactor* AiOrchestrationService::SummarizeForService(
+    grpc::CallbackServerContext* ctx, const v1::SummarizeForServiceRequest* req,
+    v1::Summary* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
+    if (req->workspace_id().empty()) {
+      return FieldError("workspaceId", "is required");
+    }
+    if (req->conversation_id().empty()) {
+      return FieldError("conversationId", "is required");
+    }
+    v1::SummarizeRequest by_id;
+    by_id.set_conversation_id(req->conversation_id());
+    return DoSummarize(req->workspace_id(), by_id, resp);
+  });
+}
+
 grpc::ServerUnaryReactor* AiOrchestrationService::Summarize(grpc::CallbackServerContext* ctx,
                                                             const v1::SummarizeRequest* req,
                                                             v1::Summary* resp) {

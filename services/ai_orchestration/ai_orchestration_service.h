@@ -80,6 +80,9 @@ class AiOrchestrationService final : public v1::AiOrchestrationService::Callback
   grpc::ServerUnaryReactor* GenerateMessages(grpc::CallbackServerContext* ctx,
                                              const v1::GenerateMessagesRequest* req,
                                              v1::GenerateMessagesResponse* resp) override;
+  grpc::ServerUnaryReactor* SummarizeForService(grpc::CallbackServerContext* ctx,
+                                                const v1::SummarizeForServiceRequest* req,
+                                                v1::Summary* resp) override;
   grpc::ServerUnaryReactor* Summarize(grpc::CallbackServerContext* ctx,
                                       const v1::SummarizeRequest* req,
                                       v1::Summary* resp) override;

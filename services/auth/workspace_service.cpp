@@ -291,6 +291,22 @@ Status WorkspaceServiceImpl::DoGetOnboarding(const Actor& actor, v1::Onboarding*
   return OkStatus();
 }
 
+Status WorkspaceServiceImpl::DoGetMemberForService(const v1::GetMemberForServiceRequest& req,
+                                                   v1::Member* resp) {
+  if (req.workspace_id().empty()) {
+    return FieldError("workspaceId", "is required");
+  }
+  if (req.user_id().empty()) {
+    return FieldError("userId", "is required");
+  }
+  SALESOS_ASSIGN_OR_RETURN(auto member, members_.Find(req.workspace_id(), req.user_id()));
+  if (!member.has_value()) {
+    return NotFound("no such member of this workspace");
+  }
+  FillMember(*member, resp);
+  return OkStatus();
+}
+
 Status WorkspaceServiceImpl::DoGetBusinessProfileForService(const std::string& workspace_id,
                                                            v1::Onboarding* resp) {
   if (workspace_id.empty()) {
@@ -466,6 +482,14 @@ grpc::ServerUnaryReactor* WorkspaceServiceImpl::GetBusinessProfileForService(
     v1::Onboarding* resp) {
   return rpc::Handle(ctx, pool_, [this, req, resp](const rpc::Caller&) -> Status {
     return DoGetBusinessProfileForService(req->workspace_id(), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* WorkspaceServiceImpl::GetMemberForService(
+    grpc::CallbackServerContext* ctx, const v1::GetMemberForServiceRequest* req,
+    v1::Member* resp) {
+  return rpc::Handle(ctx, pool_, [this, req, resp](const rpc::Caller&) -> Status {
+    return DoGetMemberForService(*req, resp);
   });
 }
 

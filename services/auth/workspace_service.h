@@ -71,6 +71,9 @@ class WorkspaceServiceImpl final : public v1::WorkspaceService::CallbackService 
   grpc::ServerUnaryReactor* PutOnboarding(grpc::CallbackServerContext* ctx,
                                           const v1::PutOnboardingRequest* req,
                                           v1::Onboarding* resp) override;
+  grpc::ServerUnaryReactor* GetMemberForService(grpc::CallbackServerContext* ctx,
+                                                const v1::GetMemberForServiceRequest* req,
+                                                v1::Member* resp) override;
   grpc::ServerUnaryReactor* GetBusinessProfileForService(
       grpc::CallbackServerContext* ctx, const v1::GetBusinessProfileForServiceRequest* req,
       v1::Onboarding* resp) override;
@@ -111,6 +114,7 @@ class WorkspaceServiceImpl final : public v1::WorkspaceService::CallbackService 
   Status DoGetOnboarding(const Actor& actor, v1::Onboarding* resp);
   // For services: the profile of any workspace (onboarding_completed is not set: it is a user's).
   Status DoGetBusinessProfileForService(const std::string& workspace_id, v1::Onboarding* resp);
+  Status DoGetMemberForService(const v1::GetMemberForServiceRequest& req, v1::Member* resp);
   Status DoExportWorkspace(const Actor& actor, v1::WorkspaceExport* resp);
   Status DoDeleteWorkspace(const Actor& actor, const v1::DeleteWorkspaceRequest& req);
 

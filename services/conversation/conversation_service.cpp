@@ -1,8 +1,14 @@
 #include "conversation_service.h"
 
+#include <boost/json.hpp>
 #include <string>
 
+#include "conversation_views.h"
+#include "graph_client.h"
 #include "salesos/core/ids.h"
+#include "salesos/core/money.h"
+#include "salesos/core/time.h"
+#include "salesos/events/v1/events.pb.h"
 #include "salesos/rpc/paging.h"
 
 namespace salesos::conversation {
@@ -12,10 +18,17 @@ constexpr char kConversationNotFound[] = "conversation not found";
 constexpr char kContactNotFound[] = "contact not found";
 // Distinct from other lists' kinds, so a token of one list is refused by another.
 constexpr std::string_view kConversationPageKind = "v1";
-constexpr std::string_view kMessagePageKind = "m1";
 // GetTranscriptForService: default and most messages.
 constexpr int64_t kDefaultTranscriptLimit = 200;
 constexpr int64_t kMaxTranscriptLimit = 1000;
+constexpr size_t kMaxQueryBytes = 200;
+constexpr size_t kMaxReasonChars = 200;
+constexpr size_t kMaxOrderDetailsChars = 2000;
+// Messenger allows 13 quick replies, WhatsApp 3 reply buttons; titles up to 20 characters.
+constexpr int kMaxQuickReplies = 13;
+constexpr int kMaxWhatsAppButtons = 3;
+constexpr long kMaxQuickReplyChars = 20;
+constexpr int kMaxTemplateParameters = 20;
 
 // Conversations belong to a workspace; a service token has none, and uses the *ForService rpcs.
 Status RequireWorkspace(const rpc::Caller& caller) {
@@ -51,49 +64,11 @@ Status RequireOneOf(const std::string& value, const char* field,
   return FieldError(field, "must be one of " + list);
 }
 
-void FillMessage(const MessageRecord& m, v1::Message* out) {
-  out->set_id(m.id);
-  out->set_conversation_id(m.conversation_id);
-  out->set_sender(m.sender);
-  out->set_content(m.content);
-  out->set_type(m.type);
-  out->set_attachments(m.attachments);
-  out->set_platform_message_id(m.platform_message_id);
-  out->set_delivery_status(m.delivery_status);
-  out->set_error(m.error);
-  out->set_platform_timestamp_ms(m.platform_timestamp_ms);
-  out->set_created_at(m.created_at);
-}
-
-void FillContact(const ContactRecord& c, v1::Contact* out) {
-  out->set_id(c.id);
-  out->set_platform(c.platform);
-  out->set_platform_user_id(c.platform_user_id);
-  out->set_first_name(c.first_name);
-  out->set_last_name(c.last_name);
-  out->set_full_name(c.full_name);
-  out->set_email(c.email);
-  out->set_phone(c.phone);
-  out->set_created_at(c.created_at);
-}
-
 }  // namespace
 
-Status ConversationServiceImpl::FillConversation(const ConversationRecord& c,
+Status ConversationServiceImpl::ShowConversation(const ConversationRecord& c,
                                                  v1::Conversation* out) {
-  out->set_id(c.id);
-  out->set_contact_id(c.contact_id);
-  out->set_campaign_id(c.campaign_id);
-  out->set_platform(c.platform);
-  out->set_integration_id(c.integration_id);
-  out->set_status(c.status);
-  out->set_handler(c.handler);
-  out->set_assigned_agent_id(c.assigned_agent_id);
-  out->set_lead_score(c.lead_score);
-  out->set_unread_count(c.unread_count);
-  out->set_last_message_at(c.last_message_at);
-  out->set_created_at(c.created_at);
-  out->set_updated_at(c.updated_at);
+  FillConversation(c, out);
   SALESOS_ASSIGN_OR_RETURN(auto last, store_.LatestMessages(c.workspace_id, c.id, 1));
   if (!last.empty()) {
     FillMessage(last.front(), out->mutable_last_message());
@@ -113,11 +88,20 @@ Status ConversationServiceImpl::DoListConversations(const rpc::Caller& caller,
   if (!req.campaign_id().empty() && !IsUuid(req.campaign_id())) {
     return FieldError("campaignId", "must be a campaign id");
   }
+  std::string assigned = req.assigned_to();
+  if (assigned == "me") {
+    assigned = caller.user_id;
+  } else if (!assigned.empty() && assigned != "none" && !IsUuid(assigned)) {
+    return FieldError("assignedTo", "must be me, none or a member's user id");
+  }
+  if (req.q().size() > kMaxQueryBytes) {
+    return FieldError("q", "must be at most 200 bytes");
+  }
   SALESOS_ASSIGN_OR_RETURN(int32_t page_size, rpc::ResolvePageSize(req.page_size()));
   SALESOS_ASSIGN_OR_RETURN(std::string after,
                            rpc::DecodePageToken(kConversationPageKind, req.page_token()));
-  ConversationStore::ConversationFilter filter{req.status(), req.handler(), req.campaign_id(),
-                                               req.platform()};
+  ConversationStore::ConversationFilter filter{req.status(),   req.handler(), req.campaign_id(),
+                                               req.platform(), assigned,      req.q()};
   // One more than asked tells whether another page follows without a count query.
   SALESOS_ASSIGN_OR_RETURN(
       auto records, store_.ListConversations(caller.workspace_id, filter, after, page_size + 1));
@@ -126,7 +110,7 @@ Status ConversationServiceImpl::DoListConversations(const rpc::Caller& caller,
     records.resize(static_cast<size_t>(page_size));
   }
   for (const auto& rec : records) {
-    SALESOS_RETURN_IF_ERROR(FillConversation(rec, resp->add_conversations()));
+    SALESOS_RETURN_IF_ERROR(ShowConversation(rec, resp->add_conversations()));
   }
   if (more) {
     resp->set_next_page_token(rpc::EncodePageToken(kConversationPageKind, records.back().id));
@@ -143,7 +127,7 @@ Status ConversationServiceImpl::DoGetConversation(const rpc::Caller& caller,
   if (!rec.has_value()) {
     return NotFound(kConversationNotFound);
   }
-  return FillConversation(*rec, resp);
+  return ShowConversation(*rec, resp);
 }
 
 Status ConversationServiceImpl::DoListMessages(const rpc::Caller& caller,
@@ -152,25 +136,31 @@ Status ConversationServiceImpl::DoListMessages(const rpc::Caller& caller,
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
   SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kConversationNotFound));
   SALESOS_ASSIGN_OR_RETURN(int32_t page_size, rpc::ResolvePageSize(req.page_size()));
-  SALESOS_ASSIGN_OR_RETURN(std::string after,
-                           rpc::DecodePageToken(kMessagePageKind, req.page_token()));
+  if (!req.before().empty() && !IsUuid(req.before())) {
+    return FieldError("before", "must be a message id");
+  }
   SALESOS_ASSIGN_OR_RETURN(auto conversation,
                            store_.GetConversation(caller.workspace_id, req.id()));
   if (!conversation.has_value()) {
     return NotFound(kConversationNotFound);
   }
-  SALESOS_ASSIGN_OR_RETURN(
-      auto records, store_.ListMessages(caller.workspace_id, req.id(), after, page_size + 1));
+  if (!req.before().empty()) {
+    SALESOS_ASSIGN_OR_RETURN(auto cursor, store_.GetMessage(caller.workspace_id, req.before()));
+    if (!cursor.has_value() || cursor->conversation_id != req.id()) {
+      return FieldError("before", "is not a message of this conversation");
+    }
+  }
+  // One more than asked tells whether older messages exist.
+  SALESOS_ASSIGN_OR_RETURN(auto records, store_.MessagesBefore(caller.workspace_id, req.id(),
+                                                               req.before(), page_size + 1));
   bool more = records.size() > static_cast<size_t>(page_size);
   if (more) {
-    records.resize(static_cast<size_t>(page_size));
+    records.erase(records.begin());
   }
   for (const auto& rec : records) {
     FillMessage(rec, resp->add_messages());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kMessagePageKind, records.back().id));
-  }
+  resp->set_has_more(more);
   return OkStatus();
 }
 
@@ -236,6 +226,322 @@ Status ConversationServiceImpl::DoGetTranscriptForService(
   return OkStatus();
 }
 
+Result<Change> ConversationServiceImpl::Apply(const rpc::Caller& caller, const std::string& id,
+                                              const ConversationStore::Mutation& fn) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kConversationNotFound));
+  SALESOS_ASSIGN_OR_RETURN(Change change, store_.Mutate(caller.workspace_id, id, fn));
+  change.by = caller.user_id;
+  return change;
+}
+
+Status ConversationServiceImpl::Act(const rpc::Caller& caller, const std::string& id,
+                                    const ConversationStore::Mutation& fn, v1::Conversation* resp,
+                                    Change* applied) {
+  SALESOS_ASSIGN_OR_RETURN(Change change, Apply(caller, id, fn));
+  Tell(change);
+  SALESOS_RETURN_IF_ERROR(ShowConversation(change.after, resp));
+  if (applied != nullptr) {
+    *applied = std::move(change);
+  }
+  return OkStatus();
+}
+
+void ConversationServiceImpl::Tell(const Change& change) {
+  if (deps_.notifier != nullptr) {
+    deps_.notifier->Changed(change);
+  }
+}
+
+namespace {
+
+// Validates what an agent asked to send; the `outbound` JSON the outbox needs.
+Result<std::string> ValidateReply(const v1::SendMessageRequest& req) {
+  boost::json::object outbound;
+  if (req.quick_replies_size() > kMaxQuickReplies) {
+    return FieldError("quickReplies", "must be at most 13");
+  }
+  boost::json::array quick;
+  for (const auto& q : req.quick_replies()) {
+    if (q.empty() || CountUtf8(q) > kMaxQuickReplyChars) {
+      return FieldError("quickReplies", "each must be 1 to 20 characters");
+    }
+    quick.push_back(boost::json::string(q));
+  }
+  if (!quick.empty()) {
+    outbound["quickReplies"] = std::move(quick);
+  }
+  if (req.has_template_()) {
+    const auto& t = req.template_();
+    if (t.name().empty() || t.name().size() > 512) {
+      return FieldError("template.name", "is required (an approved template's name)");
+    }
+    for (char ch : t.name()) {
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
+        return FieldError("template.name", "must be lower-case letters, digits and _");
+      }
+    }
+    if (t.language().empty() || t.language().size() > 16) {
+      return FieldError("template.language", "is required, e.g. en_GB");
+    }
+    if (t.parameters_size() > kMaxTemplateParameters) {
+      return FieldError("template.parameters", "must be at most 20");
+    }
+    boost::json::array params;
+    for (const auto& p : t.parameters()) {
+      if (p.empty() || CountUtf8(p) > 1024) {
+        return FieldError("template.parameters", "each must be 1 to 1,024 characters");
+      }
+      params.push_back(boost::json::string(p));
+    }
+    outbound["template"] = boost::json::object{
+        {"name", t.name()}, {"language", t.language()}, {"parameters", std::move(params)}};
+  } else if (req.content().find_first_not_of(" \t\r\n") == std::string::npos) {
+    return FieldError("content", "is required");
+  }
+  return boost::json::serialize(outbound);
+}
+
+}  // namespace
+
+Status ConversationServiceImpl::DoSendMessage(const rpc::Caller& caller,
+                                              const v1::SendMessageRequest& req,
+                                              v1::Message* resp) {
+  SALESOS_ASSIGN_OR_RETURN(std::string outbound, ValidateReply(req));
+  const bool is_template = req.has_template_();
+  const int64_t now_ms = NowUnixMillis();
+  const std::string now = FormatRfc3339Millis(now_ms);
+  SALESOS_ASSIGN_OR_RETURN(
+      auto change,
+      Apply(caller, req.id(),
+            [&](ConversationRecord& c, std::vector<MessageRecord>& add) -> Status {
+              if (is_template && c.platform != "whatsapp") {
+                return FieldError("template", "only WhatsApp sends templates");
+              }
+              if (!is_template && !FitsTextLimit(c.platform, req.content())) {
+                return FieldError("content", c.platform == "instagram"
+                                                 ? "must be at most 1,000 bytes on Instagram"
+                                             : c.platform == "whatsapp"
+                                                 ? "must be at most 4,096 characters on WhatsApp"
+                                                 : "must be under 2,000 characters on Messenger");
+              }
+              if (req.quick_replies_size() > kMaxWhatsAppButtons && c.platform == "whatsapp") {
+                return FieldError("quickReplies", "must be at most 3 on WhatsApp (reply buttons)");
+              }
+              const int64_t window = WindowExpiresMs(c);
+              if (!is_template && now_ms >= window) {
+                std::string msg =
+                    window == 0
+                        ? "the customer has not written yet, so a free-form reply is not allowed"
+                        : "the 24-hour messaging window closed at " + FormatRfc3339Millis(window) +
+                              ": a free-form reply is no longer allowed until the customer "
+                              "writes again";
+                if (c.platform == "whatsapp") {
+                  msg += "; send an approved template instead (template.name)";
+                }
+                return Aborted(msg);
+              }
+              MessageRecord m;
+              m.sender = "agent";
+              m.content = is_template && req.content().empty()
+                              ? "[template " + req.template_().name() + "]"
+                              : req.content();
+              m.type = is_template ? "template" : "text";
+              m.delivery_status = "pending";
+              m.platform_timestamp_ms = now_ms;
+              m.next_attempt_ms = now_ms;
+              m.created_at = now;
+              m.outbound = outbound;
+              add.push_back(std::move(m));
+              // A person answered: the AI stays quiet until someone resumes it.
+              if (c.handler != "agent") {
+                c.handler = "agent";
+                c.handoff_reason = "agent_replied";
+              }
+              c.ai_due_ms = 0;
+              if (c.assigned_agent_id.empty()) {
+                c.assigned_agent_id = caller.user_id;
+              }
+              c.unread_count = 0;
+              c.last_message_at = now;
+              c.updated_at = now;
+              return OkStatus();
+            }));
+  if (deps_.wake_outbox) {
+    deps_.wake_outbox();
+  }
+  Tell(change);
+  FillMessage(change.added.front(), resp);
+  return OkStatus();
+}
+
+Status ConversationServiceImpl::DoAssignConversation(const rpc::Caller& caller,
+                                                     const v1::AssignConversationRequest& req,
+                                                     v1::Conversation* resp) {
+  std::string agent = req.agent_id() == "me" ? caller.user_id : req.agent_id();
+  if (!agent.empty()) {
+    if (!IsUuid(agent)) {
+      return FieldError("agentId", "must be a member's user id, me, or empty to unassign");
+    }
+    if (deps_.members && agent != caller.user_id) {
+      Status member = deps_.members(caller.workspace_id, agent);
+      if (member.code() == Code::kNotFound) {
+        return FieldError("agentId", "is not a member of this workspace");
+      }
+      SALESOS_RETURN_IF_ERROR(member);
+    }
+  }
+  const std::string now = FormatRfc3339Millis(NowUnixMillis());
+  return Act(
+      caller, req.id(),
+      [&](ConversationRecord& c, auto&) -> Status {
+        c.assigned_agent_id = agent;
+        c.updated_at = now;
+        return OkStatus();
+      },
+      resp);
+}
+
+Status ConversationServiceImpl::DoHandoffConversation(const rpc::Caller& caller,
+                                                      const v1::HandoffConversationRequest& req,
+                                                      v1::Conversation* resp) {
+  if (CountUtf8(req.reason()) > static_cast<long>(kMaxReasonChars)) {
+    return FieldError("reason", "must be at most 200 characters");
+  }
+  const std::string now = FormatRfc3339Millis(NowUnixMillis());
+  return Act(
+      caller, req.id(),
+      [&](ConversationRecord& c, auto&) -> Status {
+        c.handler = "agent";
+        c.handoff_reason = req.reason().empty() ? "agent_takeover" : req.reason();
+        c.next_action = "agent: " + c.handoff_reason;
+        c.ai_due_ms = 0;
+        c.updated_at = now;
+        return OkStatus();
+      },
+      resp);
+}
+
+Status ConversationServiceImpl::DoResumeAi(const rpc::Caller& caller,
+                                           const v1::ResumeAiRequest& req, v1::Conversation* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kConversationNotFound));
+  SALESOS_ASSIGN_OR_RETURN(auto last, store_.LatestMessages(caller.workspace_id, req.id(), 1));
+  const bool customer_last = !last.empty() && last.front().sender == "customer";
+  const int64_t now_ms = NowUnixMillis();
+  const std::string now = FormatRfc3339Millis(now_ms);
+  SALESOS_ASSIGN_OR_RETURN(auto change,
+                           Apply(caller, req.id(), [&](ConversationRecord& c, auto&) -> Status {
+                             if (c.status != "active" && c.status != "qualified") {
+                               return Aborted("the conversation is " + c.status +
+                                              "; the AI only handles open conversations");
+                             }
+                             c.handler = "ai";
+                             c.handoff_reason.clear();
+                             c.next_action.clear();
+                             // The customer spoke last: the AI answers now.
+                             c.ai_due_ms = customer_last ? now_ms : 0;
+                             c.ai_attempts = 0;
+                             c.updated_at = now;
+                             return OkStatus();
+                           }));
+  if (change.after.ai_due_ms > 0 && deps_.wake_ai) {
+    deps_.wake_ai();
+  }
+  Tell(change);
+  return ShowConversation(change.after, resp);
+}
+
+Status ConversationServiceImpl::DoSetConversationStatus(const rpc::Caller& caller,
+                                                        const v1::SetConversationStatusRequest& req,
+                                                        v1::Conversation* resp) {
+  if (req.status() == "converted") {
+    return FieldError("status", "record a sale with POST .../conversion instead");
+  }
+  if (req.status().empty()) {
+    return FieldError("status", "is required");
+  }
+  SALESOS_RETURN_IF_ERROR(
+      RequireOneOf(req.status(), "status", {"active", "qualified", "closed", "archived"}));
+  const bool open = req.status() == "active" || req.status() == "qualified";
+  if (open) {
+    // One open conversation per contact and channel: reopening one must not make two.
+    SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+    SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kConversationNotFound));
+    SALESOS_ASSIGN_OR_RETURN(bool other, store_.HasOtherOpen(caller.workspace_id, req.id()));
+    if (other) {
+      return Aborted("the contact has another open conversation on this channel; close it first");
+    }
+  }
+  const std::string now = FormatRfc3339Millis(NowUnixMillis());
+  return Act(
+      caller, req.id(),
+      [&](ConversationRecord& c, auto&) -> Status {
+        c.status = req.status();
+        if (!open) {
+          c.ai_due_ms = 0;  // a closed conversation gets no AI reply
+        }
+        c.updated_at = now;
+        return OkStatus();
+      },
+      resp);
+}
+
+Status ConversationServiceImpl::DoRecordConversion(const rpc::Caller& caller,
+                                                   const v1::RecordConversionRequest& req,
+                                                   v1::Conversation* resp) {
+  SALESOS_ASSIGN_OR_RETURN(std::string currency, NormalizeCurrency(req.currency(), "currency"));
+  SALESOS_ASSIGN_OR_RETURN(int64_t minor,
+                           PriceToMinor(req.order_value(), currency, "orderValue", "currency"));
+  if (CountUtf8(req.order_details()) > static_cast<long>(kMaxOrderDetailsChars)) {
+    return FieldError("orderDetails", "must be at most 2,000 characters");
+  }
+  const std::string now = FormatRfc3339Millis(NowUnixMillis());
+  SALESOS_ASSIGN_OR_RETURN(
+      auto change, Apply(caller, req.id(), [&](ConversationRecord& c, auto&) -> Status {
+        if (!c.converted_at.empty()) {
+          return Aborted("a sale was recorded for this conversation at " + c.converted_at);
+        }
+        c.status = "converted";
+        c.converted_at = now;
+        c.order_value_minor = minor;
+        c.currency = currency;
+        c.order_details = req.order_details();
+        c.ai_due_ms = 0;
+        c.next_action.clear();
+        c.updated_at = now;
+        return OkStatus();
+      }));
+  Tell(change);
+  if (deps_.notifier != nullptr) {
+    const auto& c = change.after;
+    events::v1::ConversionRecorded recorded;
+    recorded.set_workspace_id(c.workspace_id);
+    recorded.set_conversation_id(c.id);
+    recorded.set_contact_id(c.contact_id);
+    recorded.set_campaign_id(c.campaign_id);
+    recorded.set_order_value_minor(c.order_value_minor);
+    recorded.set_currency(c.currency);
+    recorded.set_recorded_by(caller.user_id);
+    recorded.set_converted_at(c.converted_at);
+    deps_.notifier->Event("conversion.recorded", c.workspace_id, recorded);
+  }
+  return ShowConversation(change.after, resp);
+}
+
+Status ConversationServiceImpl::DoMarkRead(const rpc::Caller& caller,
+                                           const v1::MarkReadRequest& req, v1::Conversation* resp) {
+  const std::string now = FormatRfc3339Millis(NowUnixMillis());
+  return Act(
+      caller, req.id(),
+      [&](ConversationRecord& c, auto&) -> Status {
+        c.unread_count = 0;
+        c.updated_at = now;
+        return OkStatus();
+      },
+      resp);
+}
+
 grpc::ServerUnaryReactor* ConversationServiceImpl::ListConversations(
     grpc::CallbackServerContext* ctx, const v1::ListConversationsRequest* req,
     v1::ListConversationsResponse* resp) {
@@ -281,6 +587,62 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetContactForService(
     v1::Contact* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
     return DoGetContactForService(*req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::SendMessage(grpc::CallbackServerContext* ctx,
+                                                               const v1::SendMessageRequest* req,
+                                                               v1::Message* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoSendMessage(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::AssignConversation(
+    grpc::CallbackServerContext* ctx, const v1::AssignConversationRequest* req,
+    v1::Conversation* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoAssignConversation(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::HandoffConversation(
+    grpc::CallbackServerContext* ctx, const v1::HandoffConversationRequest* req,
+    v1::Conversation* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoHandoffConversation(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::ResumeAi(grpc::CallbackServerContext* ctx,
+                                                            const v1::ResumeAiRequest* req,
+                                                            v1::Conversation* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoResumeAi(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
+    grpc::CallbackServerContext* ctx, const v1::SetConversationStatusRequest* req,
+    v1::Conversation* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoSetConversationStatus(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::RecordConversion(
+    grpc::CallbackServerContext* ctx, const v1::RecordConversionRequest* req,
+    v1::Conversation* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoRecordConversion(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::MarkRead(grpc::CallbackServerContext* ctx,
+                                                            const v1::MarkReadRequest* req,
+                                                            v1::Conversation* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
+    return DoMarkRead(caller, *req, resp);
   });
 }
 

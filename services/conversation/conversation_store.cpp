@@ -13,10 +13,16 @@ constexpr std::string_view kContactColumns =
     "created_at";
 constexpr std::string_view kConversationColumns =
     "id, workspace_id, contact_id, campaign_id, platform, integration_id, status, handler, "
-    "assigned_agent_id, lead_score, unread_count, last_message_at, created_at, updated_at";
+    "assigned_agent_id, lead_score, unread_count, last_message_at, created_at, updated_at, "
+    "intent, ai_summary, qualification_answers, objections, next_action, handoff_reason, "
+    "converted_at, order_value_minor, currency, order_details, last_customer_message_ms, "
+    "ai_due_ms, ai_lease_until_ms, ai_attempts";
 constexpr std::string_view kMessageColumns =
     "id, workspace_id, conversation_id, sender, content, type, attachments, platform_message_id, "
-    "delivery_status, error, platform_timestamp_ms, created_at";
+    "delivery_status, error, platform_timestamp_ms, created_at, outbound, send_attempts, "
+    "next_attempt_ms";
+// A conversation's messages in order: platform time, then id (arrival).
+constexpr std::string_view kMessageOrder = "platform_timestamp_ms, id";
 
 // The open statuses: a new message joins such a conversation instead of opening another.
 constexpr std::string_view kOpen = "status IN ('active', 'qualified')";
@@ -65,6 +71,20 @@ ConversationRecord ConversationFromRow(const store::Row& r) {
   c.last_message_at = r.GetText(11);
   c.created_at = r.GetText(12);
   c.updated_at = r.GetText(13);
+  c.intent = r.GetText(14);
+  c.ai_summary = r.GetText(15);
+  c.qualification_answers = r.GetText(16);
+  c.objections = r.GetText(17);
+  c.next_action = r.GetText(18);
+  c.handoff_reason = r.GetText(19);
+  c.converted_at = r.GetText(20);
+  c.order_value_minor = r.GetInt(21);
+  c.currency = r.GetText(22);
+  c.order_details = r.GetText(23);
+  c.last_customer_message_ms = r.GetInt(24);
+  c.ai_due_ms = r.GetInt(25);
+  c.ai_lease_until_ms = r.GetInt(26);
+  c.ai_attempts = r.GetInt(27);
   return c;
 }
 
@@ -82,6 +102,9 @@ MessageRecord MessageFromRow(const store::Row& r) {
   m.error = r.GetText(9);
   m.platform_timestamp_ms = r.GetInt(10);
   m.created_at = r.GetText(11);
+  m.outbound = r.GetText(12);
+  m.send_attempts = r.GetInt(13);
+  m.next_attempt_ms = r.GetInt(14);
   return m;
 }
 
@@ -123,6 +146,65 @@ Status Insert(store::Executor& tx, std::string_view table, std::string_view colu
   auto n = tx.Exec("INSERT INTO " + std::string(table) + " (" + std::string(columns) +
                        ") VALUES (" + placeholders + ")",
                    values);
+  return n.ok() ? OkStatus() : n.status();
+}
+
+store::Params ConversationValues(const ConversationRecord& c) {
+  return {c.id,
+          c.workspace_id,
+          c.contact_id,
+          c.campaign_id,
+          c.platform,
+          c.integration_id,
+          c.status,
+          c.handler,
+          c.assigned_agent_id,
+          c.lead_score,
+          c.unread_count,
+          c.last_message_at,
+          c.created_at,
+          c.updated_at,
+          c.intent,
+          c.ai_summary,
+          c.qualification_answers,
+          c.objections,
+          c.next_action,
+          c.handoff_reason,
+          c.converted_at,
+          c.order_value_minor,
+          c.currency,
+          c.order_details,
+          c.last_customer_message_ms,
+          c.ai_due_ms,
+          c.ai_lease_until_ms,
+          c.ai_attempts};
+}
+
+// UPDATE conversations SET <every column but the keys> = $n ... WHERE workspace_id = $2 AND id =
+// $1.
+Status WriteConversation(store::Executor& tx, const ConversationRecord& c) {
+  static const std::string sql = [] {
+    std::string cols(kConversationColumns);
+    std::string set;
+    size_t index = 0;
+    size_t start = 0;
+    while (start <= cols.size()) {
+      size_t comma = cols.find(',', start);
+      std::string name =
+          cols.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      name.erase(0, name.find_first_not_of(' '));
+      ++index;
+      if (name != "id" && name != "workspace_id") {
+        set += (set.empty() ? "" : ", ") + name + " = $" + std::to_string(index);
+      }
+      if (comma == std::string::npos) {
+        break;
+      }
+      start = comma + 1;
+    }
+    return "UPDATE conversations SET " + set + " WHERE id = $1 AND workspace_id = $2";
+  }();
+  auto n = tx.Exec(sql, ConversationValues(c));
   return n.ok() ? OkStatus() : n.status();
 }
 
@@ -197,13 +279,17 @@ Result<ConversationRecord> FindOrOpenConversation(store::Executor& tx, const Inb
   c.last_message_at = in.now;
   c.created_at = in.now;
   c.updated_at = in.now;
-  SALESOS_RETURN_IF_ERROR(
-      Insert(tx, "conversations", kConversationColumns,
-             {c.id, c.workspace_id, c.contact_id, c.campaign_id, c.platform, c.integration_id,
-              c.status, c.handler, c.assigned_agent_id, c.lead_score, c.unread_count,
-              c.last_message_at, c.created_at, c.updated_at}));
+  SALESOS_RETURN_IF_ERROR(Insert(tx, "conversations", kConversationColumns, ConversationValues(c)));
   started = true;
   return c;
+}
+
+Status InsertMessage(store::Executor& tx, const MessageRecord& m) {
+  return Insert(
+      tx, "messages", kMessageColumns,
+      {m.id, m.workspace_id, m.conversation_id, m.sender, m.content, m.type, m.attachments,
+       TextOrNull(m.platform_message_id), m.delivery_status, m.error, m.platform_timestamp_ms,
+       m.created_at, m.outbound, m.send_attempts, m.next_attempt_ms});
 }
 
 }  // namespace
@@ -232,28 +318,26 @@ Result<InboundOutcome> ConversationStore::AppendInbound(const InboundMessage& in
     m.workspace_id = in.workspace_id;
     m.conversation_id = out.conversation.id;
     m.created_at = in.now;
-    SALESOS_RETURN_IF_ERROR(
-        Insert(tx, "messages", kMessageColumns,
-               {m.id, m.workspace_id, m.conversation_id, m.sender, m.content, m.type, m.attachments,
-                TextOrNull(m.platform_message_id), m.delivery_status, m.error,
-                m.platform_timestamp_ms, m.created_at}));
+    SALESOS_RETURN_IF_ERROR(InsertMessage(tx, m));
     out.message = m;
-    // A business message from Meta's own inbox (an echo) means a person answered there.
-    const bool customer = m.sender == "customer";
-    const int64_t unread = customer ? 1 : 0;
-    const std::string handler = customer ? out.conversation.handler : "agent";
-    auto n = tx.Exec(
-        "UPDATE conversations SET unread_count = unread_count + $3, last_message_at = $4, "
-        "updated_at = $4, handler = $5 WHERE workspace_id = $1 AND id = $2",
-        {in.workspace_id, out.conversation.id, unread, in.now, handler});
-    if (!n.ok()) {
-      return n.status();
+    auto& c = out.conversation;
+    if (m.sender == "customer") {
+      c.unread_count += 1;
+      c.last_customer_message_ms = std::max(c.last_customer_message_ms, m.platform_timestamp_ms);
+      // The burst's end moves with each message; the AI answers once it is over.
+      if (c.handler == "ai" && in.ai_due_ms > 0) {
+        c.ai_due_ms = in.ai_due_ms;
+        c.ai_attempts = 0;
+      }
+    } else {
+      // A business message from Meta's own inbox (an echo) means a person answered there: the AI
+      // stays quiet from now on.
+      c.handler = "agent";
+      c.ai_due_ms = 0;
     }
-    out.conversation.unread_count += unread;
-    out.conversation.last_message_at = in.now;
-    out.conversation.updated_at = in.now;
-    out.conversation.handler = handler;
-    return OkStatus();
+    c.last_message_at = in.now;
+    c.updated_at = in.now;
+    return WriteConversation(tx, c);
   });
   if (!st.ok()) {
     return st;
@@ -285,7 +369,7 @@ Result<int64_t> ConversationStore::AdvanceDeliveryUpTo(const std::string& worksp
   }
   return db_.Exec(
       "UPDATE messages SET delivery_status = $5 WHERE workspace_id = $1 AND sender IN ('ai', "
-      "'agent') AND platform_timestamp_ms <= $4 AND " +
+      "'agent') AND delivery_status <> 'pending' AND platform_timestamp_ms <= $4 AND " +
           std::string(kRank) +
           " < $6 AND "
           "conversation_id IN (SELECT v.id FROM conversations v JOIN contacts c ON c.id = "
@@ -310,44 +394,274 @@ Result<std::optional<ConversationRecord>> ConversationStore::GetConversation(
       ConversationFromRow);
 }
 
+Result<bool> ConversationStore::HasOpenConversation(const std::string& workspace_id,
+                                                    const std::string& platform,
+                                                    const std::string& platform_user_id) {
+  SALESOS_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT 1 FROM conversations v JOIN contacts k ON k.id = v.contact_id "
+                           "WHERE k.workspace_id = $1 AND k.platform = $2 AND k.platform_user_id "
+                           "= $3 AND v.workspace_id = $1 AND v.platform = $2 AND v." +
+                               std::string(kOpen) + " LIMIT 1",
+                           {workspace_id, platform, platform_user_id}));
+  return !rows.empty();
+}
+
+Result<bool> ConversationStore::HasOtherOpen(const std::string& workspace_id,
+                                             const std::string& conversation_id) {
+  SALESOS_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT 1 FROM conversations o JOIN conversations c ON c.workspace_id = "
+                "o.workspace_id AND c.contact_id = o.contact_id AND c.platform = o.platform WHERE "
+                "c.workspace_id = $1 AND c.id = $2 AND o.id <> c.id AND o.status IN ('active', "
+                "'qualified') LIMIT 1",
+                {workspace_id, conversation_id}));
+  return !rows.empty();
+}
+
 Result<std::vector<ConversationRecord>> ConversationStore::ListConversations(
     const std::string& workspace_id, const ConversationFilter& f, const std::string& after_id,
     int64_t limit) {
   // An empty filter value matches everything; the cursor is the (last_message_at, id) of the
   // previous page's last conversation, looked up again in this workspace.
+  // The query is a LIKE pattern with its wildcards escaped, matched case-insensitively (LOWER on
+  // both sides: SQLite's LIKE ignores ASCII case only, PostgreSQL's none).
+  std::string pattern;
+  for (char ch : f.query) {
+    if (ch == '%' || ch == '_' || ch == '\\') {
+      pattern += '\\';
+    }
+    pattern += ch;
+  }
+  pattern = "%" + pattern + "%";
   std::string where =
       "workspace_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR handler = $3) AND "
       "($4 = '' OR campaign_id = $4) AND ($5 = '' OR platform = $5) AND ($6 = '' OR "
       "last_message_at < (SELECT p.last_message_at FROM conversations p WHERE p.workspace_id = $1 "
       "AND p.id = $6) OR (last_message_at = (SELECT p.last_message_at FROM conversations p WHERE "
-      "p.workspace_id = $1 AND p.id = $6) AND id < $6)) "
+      "p.workspace_id = $1 AND p.id = $6) AND id < $6)) AND "
+      "($8 = '' OR ($8 = 'none' AND assigned_agent_id = '') OR assigned_agent_id = $8) AND "
+      "($9 = '%%' OR EXISTS (SELECT 1 FROM contacts k WHERE k.workspace_id = $1 AND "
+      "k.id = conversations.contact_id AND (LOWER(k.full_name) LIKE LOWER($9) ESCAPE '\\' OR "
+      "LOWER(k.platform_user_id) LIKE LOWER($9) ESCAPE '\\')) OR EXISTS (SELECT 1 FROM messages "
+      "g WHERE g.workspace_id = $1 AND g.conversation_id = conversations.id AND "
+      "LOWER(g.content) LIKE LOWER($9) ESCAPE '\\')) "
       "ORDER BY last_message_at DESC, id DESC LIMIT $7";
-  return All(
-      db_.Query(Select(kConversationColumns, "conversations", where),
-                {workspace_id, f.status, f.handler, f.campaign_id, f.platform, after_id, limit}),
-      ConversationFromRow);
+  return All(db_.Query(Select(kConversationColumns, "conversations", where),
+                       {workspace_id, f.status, f.handler, f.campaign_id, f.platform, after_id,
+                        limit, f.assigned_to, pattern}),
+             ConversationFromRow);
 }
 
-Result<std::vector<MessageRecord>> ConversationStore::ListMessages(
+Result<std::vector<MessageRecord>> ConversationStore::MessagesBefore(
     const std::string& workspace_id, const std::string& conversation_id,
-    const std::string& after_id, int64_t limit) {
-  return All(db_.Query(Select(kMessageColumns, "messages",
-                              "workspace_id = $1 AND conversation_id = $2 AND id > $3 "
-                              "ORDER BY id LIMIT $4"),
-                       {workspace_id, conversation_id, after_id, limit}),
-             MessageFromRow);
+    const std::string& before_id, int64_t limit) {
+  // The cursor message's (platform time, id), looked up again in this conversation; a cursor of
+  // another conversation matches nothing.
+  SALESOS_ASSIGN_OR_RETURN(
+      auto newest_first,
+      All(db_.Query(
+              Select(kMessageColumns, "messages",
+                     "workspace_id = $1 AND conversation_id = $2 AND ($3 = '' OR EXISTS (SELECT 1 "
+                     "FROM messages b WHERE b.workspace_id = $1 AND b.conversation_id = $2 AND "
+                     "b.id = $3 AND (messages.platform_timestamp_ms < b.platform_timestamp_ms OR "
+                     "(messages.platform_timestamp_ms = b.platform_timestamp_ms AND messages.id < "
+                     "b.id)))) ORDER BY platform_timestamp_ms DESC, id DESC LIMIT $4"),
+              {workspace_id, conversation_id, before_id, limit}),
+          MessageFromRow));
+  std::reverse(newest_first.begin(), newest_first.end());
+  return newest_first;
 }
 
 Result<std::vector<MessageRecord>> ConversationStore::LatestMessages(
     const std::string& workspace_id, const std::string& conversation_id, int64_t limit) {
+  return MessagesBefore(workspace_id, conversation_id, "", limit);
+}
+
+Result<std::optional<MessageRecord>> ConversationStore::GetMessage(const std::string& workspace_id,
+                                                                   const std::string& id) {
+  return AtMostOne(db_.Query(Select(kMessageColumns, "messages", "workspace_id = $1 AND id = $2"),
+                             {workspace_id, id}),
+                   MessageFromRow);
+}
+
+Result<std::optional<MessageRecord>> ConversationStore::GetMessageByPlatformId(
+    const std::string& workspace_id, const std::string& platform_message_id) {
+  return AtMostOne(db_.Query(Select(kMessageColumns, "messages",
+                                    "workspace_id = $1 AND platform_message_id = $2"),
+                             {workspace_id, platform_message_id}),
+                   MessageFromRow);
+}
+
+std::string ConversationStore::ForUpdate() const {
+  return db_.Engine() == "postgresql" ? " FOR UPDATE" : "";
+}
+
+Result<Change> ConversationStore::Mutate(const std::string& workspace_id,
+                                         const std::string& conversation_id, const Mutation& fn) {
+  Change change;
+  Status st = db_.InTransaction([&](store::Executor& tx) -> Status {
+    SALESOS_ASSIGN_OR_RETURN(
+        auto current, AtMostOne(tx.Query(Select(kConversationColumns, "conversations",
+                                                "workspace_id = $1 AND id = $2" + ForUpdate()),
+                                         {workspace_id, conversation_id}),
+                                ConversationFromRow));
+    if (!current.has_value()) {
+      return NotFound("conversation not found");
+    }
+    change.before = *current;
+    change.after = *current;
+    std::vector<MessageRecord> add;
+    SALESOS_RETURN_IF_ERROR(fn(change.after, add));
+    change.after.id = change.before.id;  // the keys are not fn's to change
+    change.after.workspace_id = change.before.workspace_id;
+    for (auto& m : add) {
+      if (m.id.empty()) {
+        m.id = NewUuidV7();
+      }
+      m.workspace_id = workspace_id;
+      m.conversation_id = conversation_id;
+      if (m.created_at.empty()) {
+        m.created_at = change.after.updated_at;
+      }
+      SALESOS_RETURN_IF_ERROR(InsertMessage(tx, m));
+    }
+    change.added = std::move(add);
+    return WriteConversation(tx, change.after);
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  return change;
+}
+
+Result<std::vector<DueTurn>> ConversationStore::DueAiTurns(int64_t now_ms, int64_t limit) {
   SALESOS_ASSIGN_OR_RETURN(
-      auto newest_first,
-      All(db_.Query(Select(kMessageColumns, "messages",
-                           "workspace_id = $1 AND conversation_id = $2 ORDER BY id DESC LIMIT $3"),
-                    {workspace_id, conversation_id, limit}),
-          MessageFromRow));
-  std::reverse(newest_first.begin(), newest_first.end());
-  return newest_first;
+      auto rows, db_.Query("SELECT workspace_id, id, ai_due_ms FROM conversations WHERE "
+                           "ai_due_ms > 0 AND ai_due_ms <= $1 AND ai_lease_until_ms < $1 AND "
+                           "handler = 'ai' ORDER BY ai_due_ms LIMIT $2",
+                           {now_ms, limit}));
+  std::vector<DueTurn> out;
+  for (const auto& r : rows) {
+    out.push_back({r.GetText(0), r.GetText(1), r.GetInt(2)});
+  }
+  return out;
+}
+
+Result<int64_t> ConversationStore::NextAiTurnMs() {
+  SALESOS_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT MIN(CASE WHEN ai_lease_until_ms > ai_due_ms THEN "
+                           "ai_lease_until_ms ELSE ai_due_ms END) FROM conversations WHERE "
+                           "ai_due_ms > 0 AND handler = 'ai'"));
+  return rows.empty() ? int64_t{0} : rows.front().GetInt(0);
+}
+
+Result<bool> ConversationStore::ClaimAiTurn(const DueTurn& turn, int64_t now_ms, int64_t lease_ms) {
+  SALESOS_ASSIGN_OR_RETURN(
+      int64_t n,
+      db_.Exec("UPDATE conversations SET ai_lease_until_ms = $4 WHERE workspace_id = $1 "
+               "AND id = $2 AND ai_due_ms = $3 AND ai_lease_until_ms < $5 AND "
+               "handler = 'ai'",
+               {turn.workspace_id, turn.conversation_id, turn.due_ms, now_ms + lease_ms, now_ms}));
+  return n == 1;
+}
+
+Status ConversationStore::RetryAiTurn(const DueTurn& turn, int64_t next_due_ms) {
+  auto n = db_.Exec(
+      "UPDATE conversations SET ai_due_ms = (CASE WHEN ai_due_ms = $3 THEN $4 ELSE ai_due_ms END), "
+      "ai_attempts = ai_attempts + (CASE WHEN ai_due_ms = $3 THEN 1 ELSE 0 END), "
+      "ai_lease_until_ms = 0 WHERE workspace_id = $1 AND id = $2",
+      {turn.workspace_id, turn.conversation_id, turn.due_ms, next_due_ms});
+  return n.ok() ? OkStatus() : n.status();
+}
+
+Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int64_t limit) {
+  std::string columns;
+  for (std::string_view rest = kMessageColumns; !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string_view name = rest.substr(0, comma);
+    while (!name.empty() && name.front() == ' ') {
+      name.remove_prefix(1);
+    }
+    columns += (columns.empty() ? "m." : ", m.") + std::string(name);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  SALESOS_ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(
+          "SELECT " + columns +
+              ", v.platform, v.integration_id, k.platform_user_id FROM messages m JOIN "
+              "conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = "
+              "v.contact_id WHERE m.delivery_status = 'pending' AND m.next_attempt_ms <= $1 "
+              "AND m.send_lease_until_ms < $1 AND NOT EXISTS (SELECT 1 FROM messages p WHERE "
+              "p.workspace_id = m.workspace_id AND p.conversation_id = m.conversation_id AND "
+              "p.delivery_status = 'pending' AND (p.platform_timestamp_ms < "
+              "m.platform_timestamp_ms OR (p.platform_timestamp_ms = "
+              "m.platform_timestamp_ms AND p.id < m.id))) ORDER BY m.next_attempt_ms LIMIT $2",
+          {now_ms, limit}));
+  std::vector<OutboxItem> out;
+  for (const auto& r : rows) {
+    OutboxItem item;
+    item.message = MessageFromRow(r);
+    item.platform = r.GetText(15);
+    item.integration_id = r.GetText(16);
+    item.recipient_id = r.GetText(17);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<int64_t> ConversationStore::NextSendMs() {
+  SALESOS_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT MIN(CASE WHEN send_lease_until_ms > next_attempt_ms THEN "
+                           "send_lease_until_ms ELSE next_attempt_ms END) FROM messages WHERE "
+                           "delivery_status = 'pending'"));
+  return rows.empty() ? int64_t{0} : rows.front().GetInt(0);
+}
+
+Result<bool> ConversationStore::ClaimSend(const std::string& workspace_id,
+                                          const std::string& message_id, int64_t now_ms,
+                                          int64_t lease_ms) {
+  SALESOS_ASSIGN_OR_RETURN(int64_t n,
+                           db_.Exec("UPDATE messages SET send_lease_until_ms = $3, send_attempts = "
+                                    "send_attempts + 1 WHERE workspace_id = $1 AND id = $2 AND "
+                                    "delivery_status = 'pending' AND send_lease_until_ms < $4",
+                                    {workspace_id, message_id, now_ms + lease_ms, now_ms}));
+  return n == 1;
+}
+
+Result<MessageRecord> ConversationStore::FinishSend(const std::string& workspace_id,
+                                                    const std::string& message_id,
+                                                    const SendOutcome& outcome) {
+  Result<int64_t> n = int64_t{0};
+  switch (outcome.kind) {
+    case SendOutcome::Kind::kSent:
+      n = db_.Exec(
+          "UPDATE messages SET delivery_status = 'sent', platform_message_id = $3, error = '', "
+          "send_lease_until_ms = 0 WHERE workspace_id = $1 AND id = $2 AND delivery_status = "
+          "'pending'",
+          {workspace_id, message_id, TextOrNull(outcome.platform_message_id)});
+      break;
+    case SendOutcome::Kind::kRetry:
+      n = db_.Exec(
+          "UPDATE messages SET next_attempt_ms = $3, error = $4, send_lease_until_ms = 0 WHERE "
+          "workspace_id = $1 AND id = $2 AND delivery_status = 'pending'",
+          {workspace_id, message_id, outcome.next_attempt_ms, outcome.error});
+      break;
+    case SendOutcome::Kind::kFailed:
+      n = db_.Exec(
+          "UPDATE messages SET delivery_status = 'failed', error = $3, send_lease_until_ms = 0 "
+          "WHERE workspace_id = $1 AND id = $2 AND delivery_status = 'pending'",
+          {workspace_id, message_id, outcome.error});
+      break;
+  }
+  if (!n.ok()) {
+    return n.status();
+  }
+  SALESOS_ASSIGN_OR_RETURN(auto message, GetMessage(workspace_id, message_id));
+  if (!message.has_value()) {
+    return NotFound("message not found");
+  }
+  return *message;
 }
 
 }  // namespace salesos::conversation

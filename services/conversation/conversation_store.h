@@ -7,6 +7,7 @@
 // Thread-safe as the Store under it.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,10 @@
 #include "salesos/store/store.h"
 
 namespace salesos::conversation {
+
+// The business's own messages sent by this suite carry this prefix and the message id in the Send
+// API's `metadata`; their echoes are recognised by it and not stored twice.
+inline constexpr char kOwnMetadataPrefix[] = "salesos:";
 
 struct ContactRecord {
   std::string id;
@@ -44,6 +49,25 @@ struct ConversationRecord {
   std::string last_message_at;
   std::string created_at;
   std::string updated_at;
+  // What the AI learnt (aiContext): JSON arrays for the answers ([{questionIndex, question,
+  // answer}]) and objections (["too expensive", ...]).
+  std::string intent;
+  std::string ai_summary;
+  std::string qualification_answers = "[]";
+  std::string objections = "[]";
+  std::string next_action;
+  std::string handoff_reason;
+  // The sale.
+  std::string converted_at;
+  int64_t order_value_minor = 0;
+  std::string currency;
+  std::string order_details;
+  // The customer's latest message (platform time, Unix ms); the 24-hour window runs from it.
+  int64_t last_customer_message_ms = 0;
+  // The AI turn (see migrations/003): when it is due (0: none), leased until, failed attempts.
+  int64_t ai_due_ms = 0;
+  int64_t ai_lease_until_ms = 0;
+  int64_t ai_attempts = 0;
 };
 
 struct MessageRecord {
@@ -59,6 +83,11 @@ struct MessageRecord {
   std::string error;
   int64_t platform_timestamp_ms = 0;
   std::string created_at;
+  // The outbox (an ai or agent message with delivery_status "pending"): what else the Send API
+  // needs (JSON: {"quickReplies": [...], "template": {...}}), attempts so far, when to try next.
+  std::string outbound = "{}";
+  int64_t send_attempts = 0;
+  int64_t next_attempt_ms = 0;
 };
 
 // One message from the platform: a customer's (sender "customer") or the business's own echo
@@ -72,6 +101,9 @@ struct InboundMessage {
   std::string contact_name;  // the platform's profile name, "" when it sent none
   MessageRecord message;     // sender, content, type, attachments, platform ids and times
   std::string now;           // RFC 3339, for created/updated times
+  // A customer's message to an AI-handled conversation makes its AI turn due at this time (Unix
+  // ms; the debounce after it). 0: no AI turn.
+  int64_t ai_due_ms = 0;
 };
 
 struct InboundOutcome {
@@ -83,9 +115,70 @@ struct InboundOutcome {
   MessageRecord message;
 };
 
+// An outbound message waiting in the outbox, with what sending it needs.
+struct OutboxItem {
+  MessageRecord message;
+  std::string platform;
+  std::string integration_id;
+  std::string recipient_id;  // the contact's platform user id
+};
+
+// A conversation whose AI turn is due.
+struct DueTurn {
+  std::string workspace_id;
+  std::string conversation_id;
+  int64_t due_ms = 0;
+};
+
+// What Mutate did: the conversation before and after, and the messages it added.
+struct Change {
+  ConversationRecord before;
+  ConversationRecord after;
+  std::vector<MessageRecord> added;
+  std::string by;  // who changed it, for events: "ai" or a member's user id (set by the caller)
+};
+
+// How one send attempt ended, for FinishSend.
+struct SendOutcome {
+  enum class Kind { kSent, kRetry, kFailed } kind = Kind::kSent;
+  std::string platform_message_id;  // kSent
+  int64_t next_attempt_ms = 0;      // kRetry
+  std::string error;                // kRetry (the last error) and kFailed
+};
+
 class ConversationStore {
  public:
   explicit ConversationStore(store::Store& db) : db_(db) {}
+
+  // Changes one conversation in one transaction: loads it (locked against concurrent changes),
+  // lets `fn` edit it and name messages to add, writes every field back and inserts the messages
+  // (ids, workspace, conversation and created_at filled in when empty). NOT_FOUND for a
+  // conversation of another workspace; `fn`'s error aborts everything and is returned as is.
+  using Mutation =
+      std::function<Status(ConversationRecord& conversation, std::vector<MessageRecord>& add)>;
+  Result<Change> Mutate(const std::string& workspace_id, const std::string& conversation_id,
+                        const Mutation& fn);
+
+  // The AI turns due at `now_ms` and not leased, oldest first, across workspaces.
+  Result<std::vector<DueTurn>> DueAiTurns(int64_t now_ms, int64_t limit);
+  // When the next AI turn falls due (a leased one: when its lease ends); 0 when none is pending.
+  Result<int64_t> NextAiTurnMs();
+  // Takes the lease of a due turn; false when another took it or a newer message moved it.
+  Result<bool> ClaimAiTurn(const DueTurn& turn, int64_t now_ms, int64_t lease_ms);
+  // A failed attempt: due again at next_due_ms (unless a newer message moved it), lease dropped.
+  Status RetryAiTurn(const DueTurn& turn, int64_t next_due_ms);
+
+  // Outbound messages due at `now_ms` and not leased, each the oldest pending one of its
+  // conversation (a conversation's messages go out in order), across workspaces.
+  Result<std::vector<OutboxItem>> DueSends(int64_t now_ms, int64_t limit);
+  // When the next send falls due (a leased one: when its lease ends); 0 when none is pending.
+  Result<int64_t> NextSendMs();
+  // Takes the lease of a pending message and counts the attempt; false when another took it.
+  Result<bool> ClaimSend(const std::string& workspace_id, const std::string& message_id,
+                         int64_t now_ms, int64_t lease_ms);
+  // Records an attempt's outcome; the message as it is now.
+  Result<MessageRecord> FinishSend(const std::string& workspace_id, const std::string& message_id,
+                                   const SendOutcome& outcome);
 
   // Upserts the contact, finds the open (active or qualified) conversation of that contact on
   // that platform or opens one, inserts the message and bumps last_message_at (and unread_count
@@ -107,12 +200,22 @@ class ConversationStore {
                                                   const std::string& id);
   Result<std::optional<ConversationRecord>> GetConversation(const std::string& workspace_id,
                                                             const std::string& id);
+  // Whether the customer (platform user) has an open conversation on the platform: a new message
+  // joins it, so its campaign need not be resolved.
+  Result<bool> HasOpenConversation(const std::string& workspace_id, const std::string& platform,
+                                   const std::string& platform_user_id);
+  // Whether the conversation's contact has another open (active or qualified) conversation on the
+  // same platform.
+  Result<bool> HasOtherOpen(const std::string& workspace_id, const std::string& conversation_id);
 
   struct ConversationFilter {
     std::string status;
     std::string handler;
     std::string campaign_id;
     std::string platform;
+    std::string assigned_to;  // "" any, "none" unassigned, else an agent's user id
+    std::string query;        // "" any, else a case-insensitive part of the contact's name or id
+                              // or of a message's text
   };
   // Up to `limit` conversations, newest activity first (last_message_at, then id, descending),
   // after the conversation `after_id` ("" from the start).
@@ -120,16 +223,24 @@ class ConversationStore {
                                                             const ConversationFilter& filter,
                                                             const std::string& after_id,
                                                             int64_t limit);
-  // Up to `limit` messages of a conversation in id (arrival) order, after `after_id`.
-  Result<std::vector<MessageRecord>> ListMessages(const std::string& workspace_id,
-                                                  const std::string& conversation_id,
-                                                  const std::string& after_id, int64_t limit);
-  // The newest `limit` messages of a conversation, returned oldest first.
+  // Up to `limit` messages of a conversation just before the message `before_id` ("" from the
+  // newest), returned oldest first. Order: platform time, then id.
+  Result<std::vector<MessageRecord>> MessagesBefore(const std::string& workspace_id,
+                                                    const std::string& conversation_id,
+                                                    const std::string& before_id, int64_t limit);
+  Result<std::optional<MessageRecord>> GetMessage(const std::string& workspace_id,
+                                                  const std::string& id);
+  Result<std::optional<MessageRecord>> GetMessageByPlatformId(
+      const std::string& workspace_id, const std::string& platform_message_id);
+  // The newest `limit` messages of a conversation, returned oldest first (platform time order).
   Result<std::vector<MessageRecord>> LatestMessages(const std::string& workspace_id,
                                                     const std::string& conversation_id,
                                                     int64_t limit);
 
  private:
+  // " FOR UPDATE" on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers).
+  std::string ForUpdate() const;
+
   store::Store& db_;
 };
 

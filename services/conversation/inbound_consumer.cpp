@@ -2,12 +2,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "salesos/campaign/v1/campaign.grpc.pb.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
 #include "salesos/events/v1/events.pb.h"
-#include "salesos/rpc/client.h"
-#include "salesos/rpc/status_mapping.h"
 
 namespace salesos::conversation {
 namespace {
@@ -57,27 +54,6 @@ std::string ReferralOf(const InboundEvent& e) {
 
 }  // namespace
 
-CampaignResolver CampaignsOf(std::shared_ptr<grpc::Channel> campaign_channel,
-                             rpc::ServiceTokenSource& tokens, int timeout_ms) {
-  std::shared_ptr<campaign::v1::CampaignService::Stub> stub =
-      campaign::v1::CampaignService::NewStub(campaign_channel);
-  return [stub, &tokens, timeout_ms](const std::string& workspace_id, const std::string& platform,
-                                     const std::string& referral) -> Result<std::string> {
-    grpc::ClientContext ctx;
-    SALESOS_RETURN_IF_ERROR(rpc::PrepareServiceCall(ctx, tokens, timeout_ms));
-    campaign::v1::ResolveCampaignForChannelRequest req;
-    req.set_workspace_id(workspace_id);
-    req.set_platform(platform);
-    req.set_referral(referral);
-    campaign::v1::ResolveCampaignForChannelResponse resp;
-    grpc::Status st = stub->ResolveCampaignForChannel(&ctx, req, &resp);
-    if (!st.ok()) {
-      return rpc::FromGrpc(st);
-    }
-    return resp.found() ? resp.campaign().id() : std::string();
-  };
-}
-
 Status InboundConsumer::Handle(const redis::StreamEntry& entry) {
   const std::string* payload = entry.Field("event");
   InboundEvent event;
@@ -118,8 +94,17 @@ Status InboundConsumer::AppendMessage(const InboundEvent& event, bool echo) {
     log::Warn("inbound message without a customer id, skipped", {{"eventId", event.id()}});
     return OkStatus();
   }
+  if (echo && event.metadata().rfind(kOwnMetadataPrefix, 0) == 0) {
+    return OkStatus();  // our own message, stored when it was queued; the outbox records its id
+  }
   in.contact_name = echo ? "" : event.contact_name();
+  // Only a new conversation needs its campaign: a message joining an open one skips the call.
+  bool joins_open = false;
   if (!echo && campaigns_) {
+    auto open = store_.HasOpenConversation(in.workspace_id, in.platform, in.platform_user_id);
+    joins_open = open.ok() && *open;
+  }
+  if (!echo && campaigns_ && !joins_open) {
     // Before the transaction: a remote call never holds one open. A campaign that cannot be
     // learnt now leaves a new conversation without one rather than losing the message.
     auto campaign = campaigns_(in.workspace_id, in.platform, ReferralOf(event));
@@ -137,48 +122,72 @@ Status InboundConsumer::AppendMessage(const InboundEvent& event, bool echo) {
   in.message.platform_message_id = event.platform_message_id();
   in.message.delivery_status = echo ? "sent" : "";
   in.message.platform_timestamp_ms = event.timestamp_ms();
-  in.now = FormatRfc3339Millis(NowUnixMillis());
+  const int64_t now = NowUnixMillis();
+  in.now = FormatRfc3339Millis(now);
+  in.ai_due_ms = echo ? 0 : now + options_.ai_debounce_ms;
   SALESOS_ASSIGN_OR_RETURN(auto outcome, store_.AppendInbound(in));
   if (!outcome.duplicate) {
     Publish(outcome, event);
+    if (outcome.conversation.ai_due_ms > 0 && options_.on_ai_turn) {
+      options_.on_ai_turn();
+    }
   }
   return OkStatus();
 }
 
 Status InboundConsumer::AdvanceDelivery(const InboundEvent& event) {
   const std::string& ws = event.workspace_id();
+  std::vector<std::string> changed;
   if (event.kind() == "status") {
     std::string error;
     if (event.status().errors_size() > 0) {
       const auto& e = event.status().errors(0);
       error = std::to_string(e.code()) + " " + e.title();
     }
-    return store_.AdvanceDelivery(ws, event.platform_message_id(), event.status().status(), error)
-        .status();
+    SALESOS_ASSIGN_OR_RETURN(auto n, store_.AdvanceDelivery(ws, event.platform_message_id(),
+                                                            event.status().status(), error));
+    if (n > 0) {
+      changed.push_back(event.platform_message_id());
+    }
+    PublishUpdated(ws, changed);
+    return OkStatus();
   }
   const std::string status = event.kind() == "read" ? "read" : "delivered";
-  for (const auto& mid : event.message_ids()) {
-    SALESOS_RETURN_IF_ERROR(store_.AdvanceDelivery(ws, mid, status, "").status());
-  }
+  std::vector<std::string> mids(event.message_ids().begin(), event.message_ids().end());
   if (!event.platform_message_id().empty()) {
-    SALESOS_RETURN_IF_ERROR(
-        store_.AdvanceDelivery(ws, event.platform_message_id(), status, "").status());
+    mids.push_back(event.platform_message_id());
+  }
+  for (const auto& mid : mids) {
+    SALESOS_ASSIGN_OR_RETURN(auto n, store_.AdvanceDelivery(ws, mid, status, ""));
+    if (n > 0) {
+      changed.push_back(mid);
+    }
   }
   if (event.watermark_ms() > 0) {
-    // The customer who received or read them sent this receipt.
-    return store_
-        .AdvanceDeliveryUpTo(ws, event.platform(), event.sender_id(), event.watermark_ms(), status)
-        .status();
+    // The customer who received or read them sent this receipt. Screens learn of watermark
+    // changes with the conversation's next update.
+    SALESOS_RETURN_IF_ERROR(store_
+                                .AdvanceDeliveryUpTo(ws, event.platform(), event.sender_id(),
+                                                     event.watermark_ms(), status)
+                                .status());
   }
+  PublishUpdated(ws, changed);
   return OkStatus();
 }
 
-// After the commit: a lost event costs analytics freshness, never the stored message, so a failed
-// publish is logged and the entry still acknowledged.
-void InboundConsumer::Publish(const InboundOutcome& outcome, const InboundEvent& event) {
-  if (events_ == nullptr) {
-    return;
+void InboundConsumer::PublishUpdated(const std::string& workspace_id,
+                                     const std::vector<std::string>& platform_message_ids) {
+  for (const auto& pmid : platform_message_ids) {
+    auto message = store_.GetMessageByPlatformId(workspace_id, pmid);
+    if (message.ok() && message->has_value()) {
+      notifier_.MessageUpdated(**message);
+    }
   }
+}
+
+// After the commit: a lost event costs analytics freshness, never the stored message (the
+// notifier logs failures), so the entry is acknowledged either way.
+void InboundConsumer::Publish(const InboundOutcome& outcome, const InboundEvent& event) {
   const auto& c = outcome.conversation;
   if (outcome.conversation_started) {
     events::v1::ConversationStarted started;
@@ -188,11 +197,7 @@ void InboundConsumer::Publish(const InboundOutcome& outcome, const InboundEvent&
     started.set_campaign_id(c.campaign_id);
     started.set_platform(c.platform);
     started.set_started_at(c.created_at);
-    auto published = events_->Publish("conversation.started", c.workspace_id, started);
-    if (!published.ok()) {
-      log::Warn("conversation.started not published",
-                {{"conversationId", c.id}, {"error", published.status().message()}});
-    }
+    notifier_.Event("conversation.started", c.workspace_id, started);
   }
   events::v1::MessageReceived received;
   received.set_workspace_id(c.workspace_id);
@@ -205,10 +210,12 @@ void InboundConsumer::Publish(const InboundOutcome& outcome, const InboundEvent&
   received.set_type(outcome.message.type);
   received.set_platform_timestamp_ms(outcome.message.platform_timestamp_ms);
   received.set_received_at_ms(event.received_at_ms());
-  auto published = events_->Publish("message.received", c.workspace_id, received);
-  if (!published.ok()) {
-    log::Warn("message.received not published",
-              {{"conversationId", c.id}, {"error", published.status().message()}});
+  notifier_.Event("message.received", c.workspace_id, received);
+  notifier_.MessageCreated(outcome.message);
+  if (outcome.conversation_started) {
+    notifier_.ConversationCreated(c);
+  } else {
+    notifier_.ConversationUpdated(c);
   }
 }
 

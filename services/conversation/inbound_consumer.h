@@ -4,10 +4,12 @@
 // one webhook_ingest.v1.InboundEvent:
 //   "message", "postback": a customer wrote: contact upserted, conversation found or opened (its
 //       campaign resolved by campaign before the transaction), message appended, unread bumped —
-//       one transaction (ConversationStore::AppendInbound), then message.received (and
-//       conversation.started) published;
+//       one transaction (ConversationStore::AppendInbound) that also makes the AI's turn due
+//       after the debounce when the AI handles the conversation; then message.received (and
+//       conversation.started) published, and the screens told;
 //   "echo": the business's own message (Meta's inbox or another app): stored as an agent message,
-//       and the conversation handed to an agent;
+//       and the conversation handed to an agent — unless it is the echo of a message this suite
+//       sent (metadata "salesos:<message id>"), which is stored already;
 //   "delivery", "read", "status": the business's messages' delivery_status moves forward only.
 // Redelivery is harmless: a platform message id stored before changes nothing, statuses only move
 // forward. Thread-safe as the store; Handle is called from the StreamConsumer's thread.
@@ -18,32 +20,34 @@
 #include <memory>
 #include <string>
 
+#include "conversation_peers.h"
 #include "conversation_store.h"
+#include "notifier.h"
 #include "salesos/core/status.h"
 #include "salesos/redis/redis.h"
-#include "salesos/rpc/events.h"
-#include "salesos/rpc/service_token.h"
 #include "salesos/webhook_ingest/v1/inbound.pb.h"
 
 namespace salesos::conversation {
 
 inline constexpr char kInboundStream[] = "salesos:inbound";
 
-// The campaign a new conversation of (workspace, platform, referral) belongs to: its id, or "" for
-// none. Must be thread-safe; may block (bounded by its own deadline).
-using CampaignResolver = std::function<Result<std::string>(
-    const std::string& workspace_id, const std::string& platform, const std::string& referral)>;
-
-// A CampaignResolver asking campaign's ResolveCampaignForChannel (a service-only rpc) with this
-// service's token, each call bounded by timeout_ms. `tokens` must outlive it.
-CampaignResolver CampaignsOf(std::shared_ptr<grpc::Channel> campaign_channel,
-                             rpc::ServiceTokenSource& tokens, int timeout_ms = 2000);
+struct InboundOptions {
+  // A customer's message to an AI-handled conversation makes the AI answer this long after it
+  // (SALESOS_AI_DEBOUNCE_MS), unless another message comes first.
+  int64_t ai_debounce_ms = 1200;
+  // Called after a commit that made an AI turn due (wakes the turn controller). May be empty.
+  std::function<void()> on_ai_turn;
+};
 
 class InboundConsumer {
  public:
-  // `events` may be null (tests); `campaigns` may be null (no campaign for new conversations).
-  InboundConsumer(store::Store& db, CampaignResolver campaigns, rpc::EventPublisher* events)
-      : store_(db), campaigns_(std::move(campaigns)), events_(events) {}
+  // `campaigns` may be null (no campaign for new conversations).
+  InboundConsumer(store::Store& db, CampaignResolver campaigns, Notifier& notifier,
+                  InboundOptions options)
+      : store_(db),
+        campaigns_(std::move(campaigns)),
+        notifier_(notifier),
+        options_(std::move(options)) {}
 
   // One stream entry: its "event" field parsed and applied. An entry that cannot be parsed is
   // logged and answered ok (acknowledged): a retry would not make it parse.
@@ -54,10 +58,13 @@ class InboundConsumer {
   Status AppendMessage(const webhook_ingest::v1::InboundEvent& event, bool echo);
   Status AdvanceDelivery(const webhook_ingest::v1::InboundEvent& event);
   void Publish(const InboundOutcome& outcome, const webhook_ingest::v1::InboundEvent& event);
+  // The messages a delivery/read/status moved forward, to screens.
+  void PublishUpdated(const std::string& workspace_id, const std::vector<std::string>& ids);
 
   ConversationStore store_;
   CampaignResolver campaigns_;
-  rpc::EventPublisher* events_;
+  Notifier& notifier_;
+  InboundOptions options_;
 };
 
 }  // namespace salesos::conversation

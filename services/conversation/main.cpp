@@ -1,15 +1,27 @@
 // salesos-conversation: see README.md for what it owns and serves.
+#include <algorithm>
 #include <memory>
 
+#include "ai_turns.h"
 #include "conversation_lib_migrations.h"
+#include "conversation_peers.h"
 #include "conversation_service.h"
+#include "graph_client.h"
 #include "inbound_consumer.h"
+#include "notifier.h"
+#include "outbox.h"
 #include "salesos/rpc/service_main.h"
 #include "salesos/rpc/stream_consumer.h"
 
 namespace {
 
 struct ConversationState {
+  std::unique_ptr<salesos::conversation::ConversationStore> store;
+  std::unique_ptr<salesos::conversation::Notifier> notifier;
+  std::unique_ptr<salesos::conversation::GraphClient> graph;
+  std::unique_ptr<salesos::conversation::ChannelCredentials> credentials;
+  std::unique_ptr<salesos::conversation::Outbox> outbox;
+  std::unique_ptr<salesos::conversation::AiTurnController> turns;
   std::unique_ptr<salesos::conversation::InboundConsumer> inbound;
   std::unique_ptr<salesos::rpc::StreamConsumer> consumer;
 };
@@ -23,26 +35,102 @@ int main(int argc, char** argv) {
   def.name = "conversation";
   def.default_listen = "127.0.0.1:50053";
   def.migrations = &conversation_lib_migrations();
+  def.add_settings = [](Config& c) {
+    c.Add("ai-debounce-ms", "1200",
+          "how long the AI waits after a customer's message for the burst to end before it "
+          "answers (0 to 60000)");
+    c.Add("graph-api-base", "https://graph.facebook.com/v21.0",
+          "the Meta Graph API the Send APIs are called on (tests: a local server)");
+    c.Add("work-lease-ms", "30000",
+          "how long an AI turn or a send is held by the replica working on it; a crashed "
+          "replica's work is taken over after this (2000 to 300000)");
+  };
   def.make_services =
       [&](rpc::ServiceContext& ctx) -> Result<std::vector<std::unique_ptr<grpc::Service>>> {
-    auto service = std::make_unique<conversation::ConversationServiceImpl>(ctx.store, ctx.pool);
+    const int64_t debounce = ctx.config.GetInt("ai-debounce-ms");
+    if (debounce < 0 || debounce > 60000) {
+      return InvalidArgument(
+          "bad configuration: --ai-debounce-ms (SALESOS_AI_DEBOUNCE_MS) must be 0 to 60000");
+    }
+    const int64_t lease = ctx.config.GetInt("work-lease-ms");
+    if (lease < 2000 || lease > 300000) {
+      return InvalidArgument(
+          "bad configuration: --work-lease-ms (SALESOS_WORK_LEASE_MS) must be 2000 to 300000");
+    }
+    // Every remote call ends well inside its lease, so no other replica takes the work over while
+    // it is still in flight.
+    conversation::GraphClientOptions graph_options;
+    graph_options.timeout_ms = static_cast<int>(std::min<int64_t>(10000, lease / 2));
+    auto graph = conversation::GraphClient::Create(ctx.config.Get("graph-api-base"), graph_options);
+    if (!graph.ok()) {
+      return InvalidArgument("bad configuration: --graph-api-base (SALESOS_GRAPH_API_BASE): " +
+                             graph.status().message());
+    }
+    state.graph = std::move(*graph);
+    state.store = std::make_unique<conversation::ConversationStore>(ctx.store);
+    state.notifier = std::make_unique<conversation::Notifier>(*state.store, ctx.redis, &ctx.events);
+    state.credentials = std::make_unique<conversation::ChannelCredentials>(
+        conversation::CredentialsOf(ctx.auth_channel, ctx.service_tokens));
+    conversation::OutboxOptions outbox_options;
+    outbox_options.lease_ms = lease;
+    state.outbox = std::make_unique<conversation::Outbox>(
+        ctx.store, *state.graph, *state.credentials, *state.notifier, outbox_options);
+    conversation::AiTurnOptions turn_options;
+    turn_options.lease_ms = lease;
+    auto* outbox = state.outbox.get();
+    turn_options.on_reply = [outbox] { outbox->Notify(); };
+    turn_options.summarize =
+        conversation::SummariesOf(ctx.peer("ai_orchestration"), ctx.service_tokens,
+                                  static_cast<int>(lease * 3 / 4));
+    state.turns = std::make_unique<conversation::AiTurnController>(
+        ctx.store,
+        conversation::RepliesOf(ctx.peer("ai_orchestration"), ctx.service_tokens,
+                                static_cast<int>(lease * 3 / 4)),
+        *state.notifier, turn_options);
+    auto* turns = state.turns.get();
+
+    conversation::ConversationDeps deps;
+    deps.notifier = state.notifier.get();
+    deps.members = conversation::MembersOf(ctx.auth_channel, ctx.service_tokens);
+    deps.wake_outbox = [outbox] { outbox->Notify(); };
+    deps.wake_ai = [turns] { turns->Notify(); };
+    deps.ai_debounce_ms = debounce;
+    auto service =
+        std::make_unique<conversation::ConversationServiceImpl>(ctx.store, ctx.pool, deps);
+
+    conversation::InboundOptions inbound_options;
+    inbound_options.ai_debounce_ms = debounce;
+    inbound_options.on_ai_turn = [turns] { turns->Notify(); };
     state.inbound = std::make_unique<conversation::InboundConsumer>(
         ctx.store, conversation::CampaignsOf(ctx.peer("campaign"), ctx.service_tokens),
-        &ctx.events);
+        *state.notifier, inbound_options);
     // salesos:inbound, not salesos:events: its own consumer, stopped in on_stop.
     rpc::StreamConsumerOptions options;
     options.stream = conversation::kInboundStream;
     options.group = "conversation";
+    // Named after the host, not the process: a restarted process (same pod, same machine) takes
+    // up what its crashed predecessor read but did not acknowledge at once, instead of after the
+    // group's claim_idle_ms.
+    options.consumer = "conversation-" + rpc::HostName();
     auto* inbound = state.inbound.get();
     state.consumer = std::make_unique<rpc::StreamConsumer>(
         ctx.redis, options,
         [inbound](const redis::StreamEntry& entry) { return inbound->Handle(entry); });
+    state.outbox->Start();
+    state.turns->Start();
     state.consumer->Start();
     return rpc::Services(std::move(service));
   };
   def.on_stop = [&] {
+    // Intake first, then the AI (which feeds the outbox), then the outbox.
     if (state.consumer) {
       state.consumer->Stop();
+    }
+    if (state.turns) {
+      state.turns->Stop();
+    }
+    if (state.outbox) {
+      state.outbox->Stop();
     }
   };
   return rpc::RunService(argc, argv, def);

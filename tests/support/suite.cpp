@@ -8,9 +8,8 @@
 namespace salesos::testing {
 
 const std::vector<std::string>& Suite::ServiceNames() {
-  static const std::vector<std::string> kNames = {"auth",           "campaign",
-                                                  "conversation",   "webhook_ingest",
-                                                  "ai_orchestration", "analytics"};
+  static const std::vector<std::string> kNames = {
+      "auth", "campaign", "conversation", "webhook_ingest", "ai_orchestration", "analytics"};
   return kNames;
 }
 
@@ -31,8 +30,8 @@ std::unique_ptr<Process> Suite::StartBinary(const std::string& name,
 
 std::string Suite::WaitPortFile(const std::string& name, const std::string& file) {
   Process& p = *processes_.at(name);
-  bool ok = WaitFor([&] { return !ReadFile(file).empty() || !p.Running(); },
-                    std::chrono::seconds(30));
+  bool ok =
+      WaitFor([&] { return !ReadFile(file).empty() || !p.Running(); }, std::chrono::seconds(30));
   std::string content = ReadFile(file);
   if (!ok || content.empty()) {
     throw std::runtime_error(name + " did not start:\n" + p.LogTail());
@@ -44,6 +43,13 @@ std::string Suite::WaitPortFile(const std::string& name, const std::string& file
 }
 
 Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
+  bool graph_set = false;
+  for (const auto& e : options_.extra_env) {
+    graph_set = graph_set || e.rfind("SALESOS_GRAPH_API_BASE=", 0) == 0;
+  }
+  if (!graph_set) {
+    options_.extra_env.push_back("SALESOS_GRAPH_API_BASE=http://127.0.0.1:9/v21.0");
+  }
   std::vector<std::string> common = {"--data-dir=" + dir_.path(), "--redis-url=" + redis_.url(),
                                      "--log-level=info"};
   if (!options_.database_url.empty()) {
@@ -65,6 +71,7 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
         args.push_back("--" + Dashed(peer) + "-addr=" + addrs_.at(peer));
       }
     }
+    args_[name] = args;
     processes_[name] = StartBinary(name, args);
     if (name == "auth") {
       WaitPortFile(name, dir_.File(name + ".port"));
@@ -75,7 +82,8 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
       WaitPortFile(name, dir_.File(name + ".port"));
     }
   }
-  std::vector<std::string> gw = {"--http-addr=127.0.0.1:0", "--port-file=" + dir_.File("gateway.port"),
+  std::vector<std::string> gw = {"--http-addr=127.0.0.1:0",
+                                 "--port-file=" + dir_.File("gateway.port"),
                                  "--redis-url=" + redis_.url()};
   for (const auto& name : ServiceNames()) {
     gw.push_back("--" + Dashed(name) + "-addr=" + addrs_.at(name));
@@ -105,6 +113,18 @@ Suite::~Suite() {
   for (auto& [name, p] : processes_) {
     p->Signal(SIGKILL);
   }
+}
+
+void Suite::Restart(const std::string& name) {
+  Process& old = *processes_.at(name);
+  old.Signal(SIGKILL);
+  if (!old.Wait(std::chrono::seconds(10)).has_value()) {
+    throw std::runtime_error(name + " did not die on SIGKILL");
+  }
+  const std::string port_file = dir_.File(name + ".port");
+  std::filesystem::remove(port_file);
+  processes_[name] = StartBinary(name, args_.at(name));
+  WaitPortFile(name, port_file);
 }
 
 std::vector<std::string> Suite::ProcessNames() const {

@@ -19,6 +19,8 @@ namespace salesos::testing {
 
 struct SuiteOptions {
   std::string database_url;  // empty: SQLite files in the data dir
+  // KEY=value for every process. Without SALESOS_GRAPH_API_BASE the Send APIs point at a closed
+  // local port (no test reaches the internet).
   std::vector<std::string> extra_env;
 };
 
@@ -38,6 +40,9 @@ class Suite {
   Process& process(const std::string& name) { return *processes_.at(name); }
   std::vector<std::string> ProcessNames() const;
   const std::string& service_addr(const std::string& name) const { return addrs_.at(name); }
+  // Kills a service with SIGKILL (no drain, nothing flushed: a crash) and starts it again with the
+  // same arguments; returns once it serves again.
+  void Restart(const std::string& name);
 
  private:
   std::unique_ptr<Process> StartBinary(const std::string& name, std::vector<std::string> args);
@@ -48,6 +53,7 @@ class Suite {
   RedisServer redis_;
   std::map<std::string, std::unique_ptr<Process>> processes_;
   std::map<std::string, std::string> addrs_;
+  std::map<std::string, std::vector<std::string>> args_;
   std::string gateway_addr_;
 };
 

@@ -8,14 +8,18 @@
 #include "salesos/core/time.h"
 
 namespace salesos::rpc {
-namespace {
-
-std::string DefaultConsumerName(const std::string& group) {
+std::string HostName() {
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) != 0) {
     host[0] = '\0';
   }
-  return group + "-" + std::string(host) + "-" + std::to_string(getpid());
+  return host;
+}
+
+namespace {
+
+std::string DefaultConsumerName(const std::string& group) {
+  return group + "-" + HostName() + "-" + std::to_string(getpid());
 }
 
 }  // namespace

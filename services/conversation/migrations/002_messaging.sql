@@ -2,6 +2,8 @@
 -- altered (portable on SQLite and PostgreSQL). One open conversation per contact and channel is
 -- kept by the store, inside the transaction that opens it. An outbound message without a
 -- platform id stores NULL there, so UNIQUE (workspace_id, platform_message_id) only binds real ids.
+-- Unix-millisecond columns are BIGINT (PostgreSQL's INTEGER is 32 bits; this file said INTEGER
+-- until the next migration's tests caught it, before any PostgreSQL deployment existed).
 DROP INDEX messages_by_conversation;
 DROP TABLE messages;
 DROP TABLE conversations;
@@ -48,7 +50,7 @@ CREATE TABLE messages (
   platform_message_id TEXT,
   delivery_status TEXT NOT NULL DEFAULT '',
   error TEXT NOT NULL DEFAULT '',
-  platform_timestamp_ms INTEGER NOT NULL DEFAULT 0,
+  platform_timestamp_ms BIGINT NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   UNIQUE (workspace_id, platform_message_id)
 );

@@ -69,7 +69,7 @@ void CheckFirstMessageOpensConversationAndRedeliveryChangesNothing(store::Store&
   CHECK(conv->unread_count == 2);
   CHECK(conv->last_message_at == "2026-11-21T10:01:00.000Z");
   CHECK(conv->handler == "ai");
-  auto messages = Unwrap(store.ListMessages(ws, conv->id, "", 10));
+  auto messages = Unwrap(store.MessagesBefore(ws, conv->id, "", 10));
   REQUIRE(messages.size() == 2);
   CHECK(messages[0].content == "Hi, how much is it?");
   CHECK(messages[1].content == "And delivery?");
@@ -97,7 +97,7 @@ void CheckEchoHandsToAgentAndDeliveryMovesForwardOnly(store::Store& db) {
   // Another workspace's status changes nothing here.
   CHECK(Unwrap(store.AdvanceDelivery(NewUuidV7(), "m.echo.1", "failed", "x")) == 0);
 
-  auto messages = Unwrap(store.ListMessages(ws, first.conversation.id, "", 10));
+  auto messages = Unwrap(store.MessagesBefore(ws, first.conversation.id, "", 10));
   REQUIRE(messages.size() == 3);
   CHECK(messages[0].delivery_status.empty());
   CHECK(messages[1].delivery_status == "read");
@@ -134,9 +134,9 @@ void CheckListsPageNewestActivityFirstAndFilter(store::Store& db) {
   auto latest = Unwrap(store.LatestMessages(ws, a.conversation.id, 1));
   REQUIRE(latest.size() == 1);
   CHECK(latest[0].content == "A2");
-  auto paged = Unwrap(store.ListMessages(ws, a.conversation.id, a.message.id, 10));
+  auto paged = Unwrap(store.MessagesBefore(ws, a.conversation.id, latest[0].id, 10));
   REQUIRE(paged.size() == 1);
-  CHECK(paged[0].content == "A2");
+  CHECK(paged[0].id == a.message.id);
 }
 
 void CheckAnotherWorkspaceSeesNothing(store::Store& db) {
@@ -149,7 +149,7 @@ void CheckAnotherWorkspaceSeesNothing(store::Store& db) {
   CHECK_FALSE(Unwrap(store.GetContact(other, mine.contact.id)).has_value());
   CHECK_FALSE(Unwrap(store.GetConversation(other, mine.conversation.id)).has_value());
   CHECK(Unwrap(store.ListConversations(other, {}, "", 10)).empty());
-  CHECK(Unwrap(store.ListMessages(other, mine.conversation.id, "", 10)).empty());
+  CHECK(Unwrap(store.MessagesBefore(other, mine.conversation.id, "", 10)).empty());
   // The same platform ids in another workspace are another contact, conversation and message.
   auto theirs =
       Unwrap(store.AppendInbound(Customer(other, "p", "m.1", "Hi", "2026-11-21T10:00:00.000Z")));
@@ -165,7 +165,7 @@ BOTH_ENGINES("a first message opens a conversation and its redelivery changes no
              CheckFirstMessageOpensConversationAndRedeliveryChangesNothing)
 BOTH_ENGINES("an echo hands the conversation to an agent and delivery only moves forward",
              CheckEchoHandsToAgentAndDeliveryMovesForwardOnly)
-BOTH_ENGINES("conversations page newest activity first and filter; messages page in order",
+BOTH_ENGINES("conversations page newest activity first and filter, messages page in order",
              CheckListsPageNewestActivityFirstAndFilter)
 BOTH_ENGINES("another workspace sees nothing and keeps its own contacts",
              CheckAnotherWorkspaceSeesNothing)

@@ -39,7 +39,9 @@ CampaignResolver FixedCampaign(const std::string& id) {
 void CheckMessageEchoAndReceipts(store::Store& db) {
   std::string ws = NewUuidV7();
   std::string campaign = NewUuidV7();
-  InboundConsumer consumer(db, FixedCampaign(campaign), nullptr);
+  ConversationStore notified(db);
+  Notifier notifier(notified, nullptr, nullptr);
+  InboundConsumer consumer(db, FixedCampaign(campaign), notifier, {});
   ConversationStore store(db);
 
   auto hello = Event(ws, "message", "m.1");
@@ -69,7 +71,7 @@ void CheckMessageEchoAndReceipts(store::Store& db) {
   auto delivered = Event(ws, "delivery", "");
   delivered.set_watermark_ms(2500);
   REQUIRE_OK(consumer.Apply(delivered));
-  auto messages = Unwrap(store.ListMessages(ws, conv->id, "", 10));
+  auto messages = Unwrap(store.MessagesBefore(ws, conv->id, "", 10));
   REQUIRE(messages.size() == 2);
   CHECK(messages[0].sender == "customer");
   CHECK(messages[1].sender == "agent");
@@ -78,13 +80,15 @@ void CheckMessageEchoAndReceipts(store::Store& db) {
   auto read = Event(ws, "read", "");
   read.set_watermark_ms(1500);  // before the echo: nothing moves
   REQUIRE_OK(consumer.Apply(read));
-  messages = Unwrap(store.ListMessages(ws, conv->id, "", 10));
+  messages = Unwrap(store.MessagesBefore(ws, conv->id, "", 10));
   CHECK(messages[1].delivery_status == "delivered");
 }
 
 void CheckWhatsAppStatusesMoveForwardAndFailedKeepsError(store::Store& db) {
   std::string ws = NewUuidV7();
-  InboundConsumer consumer(db, nullptr, nullptr);
+  ConversationStore notified(db);
+  Notifier notifier(notified, nullptr, nullptr);
+  InboundConsumer consumer(db, nullptr, notifier, {});
   ConversationStore store(db);
   auto echo = Event(ws, "echo", "wamid.1");
   echo.set_platform("whatsapp");
@@ -101,14 +105,16 @@ void CheckWhatsAppStatusesMoveForwardAndFailedKeepsError(store::Store& db) {
   auto list = Unwrap(store.ListConversations(ws, {}, "", 10));
   REQUIRE(list.size() == 1);
   CHECK(list[0].campaign_id.empty());
-  auto messages = Unwrap(store.ListMessages(ws, list[0].id, "", 10));
+  auto messages = Unwrap(store.MessagesBefore(ws, list[0].id, "", 10));
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].delivery_status == "failed");
   CHECK(messages[0].error == "131047 Re-engagement message");
 }
 
 void CheckUnreadableEntriesAreSkipped(store::Store& db) {
-  InboundConsumer consumer(db, nullptr, nullptr);
+  ConversationStore notified(db);
+  Notifier notifier(notified, nullptr, nullptr);
+  InboundConsumer consumer(db, nullptr, notifier, {});
   redis::StreamEntry entry;
   entry.id = "1-0";
   entry.fields = {{"event", "\xff\xff not a protobuf"}};

@@ -80,6 +80,9 @@ inline Status Unauthenticated(std::string msg) { return {Code::kUnauthenticated,
 inline Status FailedPrecondition(std::string msg) {
   return {Code::kFailedPrecondition, std::move(msg)};
 }
+// A conflict with the resource's state (HTTP 409), e.g. a stale version or an action it no longer
+// allows.
+inline Status Aborted(std::string msg) { return {Code::kAborted, std::move(msg)}; }
 inline Status ResourceExhausted(std::string msg) {
   return {Code::kResourceExhausted, std::move(msg)};
 }

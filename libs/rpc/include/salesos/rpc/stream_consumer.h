@@ -29,6 +29,9 @@
 
 namespace salesos::rpc {
 
+// The machine's host name ("" when unknown), e.g. for consumer names that survive a restart.
+std::string HostName();
+
 struct StreamConsumerOptions {
   std::string stream;    // "salesos:events"
   std::string group;     // the consuming service, "ai_orchestration"
