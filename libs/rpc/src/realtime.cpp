@@ -1,7 +1,6 @@
 #include "salesos/rpc/realtime.h"
 
 #include <boost/json.hpp>
-
 #include <cstdlib>
 #include <utility>
 

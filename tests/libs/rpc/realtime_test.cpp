@@ -1,8 +1,7 @@
 #include "salesos/rpc/realtime.h"
 
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 
 #include "salesos/redis/subscriber.h"
 #include "support/process.h"
@@ -39,7 +38,12 @@ TEST_CASE("realtime: published events reach subscribers and the log with the sam
   REQUIRE(id.ok());
   REQUIRE(IsRealtimeId(*id));
   REQUIRE(PublishRealtime(**client, Event("ws-b", 2)).ok());  // another workspace's channel
-  REQUIRE(WaitFor([&] { std::lock_guard lock(mu); return !got.empty(); }, 5s));
+  REQUIRE(WaitFor(
+      [&] {
+        std::lock_guard lock(mu);
+        return !got.empty();
+      },
+      5s));
   std::string live;
   {
     std::lock_guard lock(mu);
