@@ -39,7 +39,7 @@ TEST_CASE("refresh rotates, and a reused refresh token revokes the whole family"
   CHECK(client->Post("/api/v1/auth/refresh", "{}").status == 400);
 }
 
-TEST_CASE("logout revokes a refresh token; logout-all ends every session at once",
+TEST_CASE("logout revokes a refresh token, logout-all ends every session at once",
           "[integration][sessions]") {
   Suite suite;
   auto client = suite.Client();

@@ -42,7 +42,7 @@ boost::json::object GoodAnswer() {
       .as_object();
 }
 
-TEST_CASE("transcript lines name their speakers; other lines continue the last one",
+TEST_CASE("transcript lines name their speakers, other lines continue the last one",
           "[ai][summary]") {
   auto lines = Lines(
       "[10:32] Ada: Hi, the meeting is at 10:30 tomorrow\n"

@@ -117,7 +117,7 @@ TEST_CASE("the resolver answers UNAVAILABLE when Redis is out of reach", "[webho
   CHECK(r.Resolve("facebook", "1").status().code() == Code::kUnavailable);
 }
 
-TEST_CASE("auth's channel.changed event drops the cached channel; other events are left alone",
+TEST_CASE("auth's channel.changed event drops the cached channel, other events are left alone",
           "[webhook_ingest]") {
   Fixture f;
   ChannelResolver r = f.Resolver();

@@ -120,7 +120,7 @@ TEST_CASE("a signed delivery lands on salesos:inbound: one event per item, route
   CHECK(entries[0].event.text() == "Bonjour 👋");
 }
 
-TEST_CASE("the same delivery again adds nothing; its dedupe keys live 48 hours",
+TEST_CASE("the same delivery again adds nothing, its dedupe keys live 48 hours",
           "[webhook_ingest]") {
   Harness h;
   std::string body = Fixture("whatsapp_statuses.json");
@@ -211,7 +211,7 @@ TEST_CASE("items of a channel no workspace has are acknowledged as ignored and n
   CHECK(unknown.ignored == 1);
 }
 
-TEST_CASE("auth out of reach is UNAVAILABLE with nothing stored; Meta's retry then goes through",
+TEST_CASE("auth out of reach is UNAVAILABLE with nothing stored, and Meta's retry then goes through",
           "[webhook_ingest]") {
   Harness h;
   std::string body = Fixture("messenger_batch.json");
