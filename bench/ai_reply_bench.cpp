@@ -19,16 +19,17 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
-#include <numeric>
 #include <iostream>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_report.h"
 #include "bm25_index.h"
 #include "builtin_engine.h"
 #include "chunker.h"
@@ -42,6 +43,11 @@
 namespace {
 
 namespace json = boost::json;
+using salesos::bench::Fixed;
+using salesos::bench::Machine;
+using salesos::bench::Median;
+using salesos::bench::Percentile;
+using salesos::bench::WriteMarkedSection;
 using salesos::testing::HttpClient;
 using salesos::testing::HttpResult;
 using salesos::testing::Suite;
@@ -101,42 +107,6 @@ struct RunResult {
   int64_t errors = 0;
 };
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
-template <typename T>
-T Median(std::vector<T> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-std::string Machine() {
-  utsname u{};
-  uname(&u);
-  std::ifstream cpu("/proc/cpuinfo");
-  std::string line, model;
-  while (std::getline(cpu, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  return std::to_string(std::thread::hardware_concurrency()) + " CPUs (" + model + "), " +
-         u.sysname + " " + u.release;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,44 +143,39 @@ int main(int argc, char** argv) {
     Fail("--clients, --duration and --runs must be at least 1");
   }
 
-  // The suite's binaries sit next to this one unless SALESOS_BIN_DIR says otherwise.
-  if (std::getenv("SALESOS_BIN_DIR") == nullptr) {
-    std::string self = argv[0];
-    size_t slash = self.rfind('/');
-    setenv("SALESOS_BIN_DIR", slash == std::string::npos ? "." : self.substr(0, slash).c_str(), 0);
-  }
+  salesos::bench::UseBinariesNextTo(argv[0]);
   std::cerr << "starting the suite...\n";
   Suite suite;
   HttpClient http(suite.gateway_addr());
-  json::value reg = Parse(
-      http.Post("/api/v1/auth/register",
-                json::serialize(json::object{{"email", "bench-ai@example.com"},
-                                             {"password", "correct horse battery"},
-                                             {"name", "Bench"},
-                                             {"businessName", "Lumen Lamps"}})),
-      "register");
+  json::value reg =
+      Parse(http.Post("/api/v1/auth/register",
+                      json::serialize(json::object{{"email", "bench-ai@example.com"},
+                                                   {"password", "correct horse battery"},
+                                                   {"name", "Bench"},
+                                                   {"businessName", "Lumen Lamps"}})),
+            "register");
   std::string token = std::string(reg.at("accessToken").as_string());
   std::string workspace = std::string(reg.at("workspace").at("id").as_string());
 
   json::array documents;
-  const char* topics[] = {"shipping", "returns", "warranty", "payment", "business accounts",
-                          "gift cards", "showroom", "installation"};
+  const char* topics[] = {"shipping",          "returns",    "warranty", "payment",
+                          "business accounts", "gift cards", "showroom", "installation"};
   for (int d = 0; d < o.documents; ++d) {
     std::string topic = topics[d % 8];
     std::string text;
     for (int p = 0; p < 5; ++p) {
       text += Paragraph(topic, d * 5 + p) + "\n\n";
     }
-    documents.push_back(json::object{{"name", "FAQ " + std::to_string(d + 1) + ": " + topic},
-                                     {"content", text}});
+    documents.push_back(
+        json::object{{"name", "FAQ " + std::to_string(d + 1) + ": " + topic}, {"content", text}});
   }
-  Parse(http.Request("PUT", "/api/v1/onboarding",
-                     json::serialize(json::object{
-                         {"businessInfo",
-                          {{"businessName", "Lumen Lamps"},
-                           {"description", "Lumen designs LED desk lamps in Lyon."},
-                           {"documents", documents}}}}),
-                     HttpClient::BearerHeaders(token)),
+  Parse(http.Request(
+            "PUT", "/api/v1/onboarding",
+            json::serialize(json::object{{"businessInfo",
+                                          {{"businessName", "Lumen Lamps"},
+                                           {"description", "Lumen designs LED desk lamps in Lyon."},
+                                           {"documents", documents}}}}),
+            HttpClient::BearerHeaders(token)),
         "onboarding");
   json::value campaign = Parse(
       http.Post("/api/v1/campaigns",
@@ -277,8 +242,8 @@ int main(int argc, char** argv) {
     salesos::ai::BusinessProfile profile;
     profile.business_name = "Lumen Lamps";
     for (const auto& d : documents) {
-      profile.documents.push_back({std::string(d.at("name").as_string()), "",
-                                   std::string(d.at("content").as_string())});
+      profile.documents.push_back(
+          {std::string(d.at("name").as_string()), "", std::string(d.at("content").as_string())});
     }
     salesos::ai::CampaignFacts facts;
     facts.id = campaign_id;
@@ -291,8 +256,8 @@ int main(int argc, char** argv) {
     facts.qualification_questions = {"Which room is it for?"};
     facts.objections = {{"too expensive", "It lasts 50,000 hours."}};
     salesos::ai::BuiltinEngine engine;
-    auto docs = salesos::ai::ChunkDocuments(
-        workspace, salesos::ai::BuildKnowledgeDocuments(profile, {facts}));
+    auto docs = salesos::ai::ChunkDocuments(workspace,
+                                            salesos::ai::BuildKnowledgeDocuments(profile, {facts}));
     auto index = std::make_shared<const salesos::ai::Bm25Index>(std::move(docs.chunks));
     auto searcher = salesos::ai::ForCampaign(index, campaign_id);
     for (int i = 0; i < 20000; ++i) {
@@ -305,8 +270,7 @@ int main(int argc, char** argv) {
       in.knowledge = searcher.get();
       auto t0 = Clock::now();
       auto out = engine.Reply(in);
-      engine_us.push_back(
-          std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      engine_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
       if (out.text.empty()) {
         Fail("the engine gave an empty reply");
       }
@@ -379,16 +343,15 @@ int main(int argc, char** argv) {
   }
   std::ostringstream md;
   md << "Built-in `GenerateReply` over gRPC (Unix socket, service token), knowledge base of "
-     << chunks << " chunks (" << o.documents
-     << " FAQ documents, the profile and one campaign), " << o.clients
-     << " concurrent clients in the bench process, " << o.duration_s << " s a run, " << o.runs
+     << chunks << " chunks (" << o.documents << " FAQ documents, the profile and one campaign), "
+     << o.clients << " concurrent clients in the bench process, " << o.duration_s << " s a run, "
+     << o.runs
      << " runs after a 2 s warm-up; each reply also reads the workspace's settings and writes its "
         "ai_runs row (SQLite).\n\n"
      << "| benchmark | median replies/s | median p50 | median p99 | replies/s per run |\n"
      << "|---|---|---|---|---|\n"
      << "| GenerateReply (rpc, built-in) | " << Fixed(Median(rps), 0) << " | "
-     << Fixed(Median(p50), 2) << " ms | " << Fixed(Median(p99), 2) << " ms | " << per_run
-     << " |\n"
+     << Fixed(Median(p50), 2) << " ms | " << Fixed(Median(p99), 2) << " ms | " << per_run << " |\n"
      << "| BuiltinEngine::Reply alone (1 thread, 20,000 calls) | "
      << Fixed(1e6 / (std::accumulate(engine_us.begin(), engine_us.end(), 0.0) /
                      static_cast<double>(engine_us.size())),
@@ -399,18 +362,10 @@ int main(int argc, char** argv) {
   std::cout << md.str();
 
   if (o.write) {
-    const std::string begin = "<!-- BEGIN salesos-bench-ai results -->";
-    const std::string end = "<!-- END salesos-bench-ai results -->";
-    std::string text = salesos::testing::ReadFile(o.results);
-    size_t b = text.find(begin);
-    size_t e = text.find(end);
-    std::string block = begin + "\n" + md.str() + end;
-    if (b == std::string::npos || e == std::string::npos || e < b) {
-      text += "\n## AI replies (salesos-bench-ai)\n\n" + block + "\n";
-    } else {
-      text.replace(b, e + end.size() - b, block);
+    if (!WriteMarkedSection(o.results, "salesos-bench-ai", "## AI replies (salesos-bench-ai)",
+                            md.str())) {
+      Fail("cannot write " + o.results);
     }
-    std::ofstream(o.results, std::ios::trunc) << text;
     std::cerr << "wrote " << o.results << "\n";
   }
   return 0;
