@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace salesos::bench {
@@ -63,6 +64,52 @@ inline std::string Machine() {
   return std::to_string(std::thread::hardware_concurrency()) + " CPUs (" + model + "), " +
          u.sysname + " " + u.release;
 }
+
+// The command line of a benchmark: positive whole-number flags bound to variables ("--runs 3")
+// and "--write FILE" (the results file whose marked section it replaces; empty when not given).
+// Parse returns -1 to go on, else the exit code after saying why on stderr: 0 for --help, 1 for a
+// bad value, 2 for anything it does not know.
+class Flags {
+ public:
+  explicit Flags(std::string program) : program_(std::move(program)) {}
+
+  Flags& Int(std::string name, int* value) {
+    ints_.emplace_back(std::move(name), value);
+    return *this;
+  }
+
+  int Parse(int argc, char** argv, std::string* write_to) {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      const bool has_value = i + 1 < argc;
+      if (a == "--write" && has_value) {
+        *write_to = argv[++i];
+        continue;
+      }
+      auto it =
+          std::find_if(ints_.begin(), ints_.end(), [&](const auto& f) { return f.first == a; });
+      if (it == ints_.end() || !has_value) {
+        std::cerr << "usage: " << program_;
+        for (const auto& f : ints_) {
+          std::cerr << " [" << f.first << " N]";
+        }
+        std::cerr << " [--write bench/RESULTS.md]\n";
+        return a == "--help" || a == "-h" ? 0 : 2;
+      }
+      const int v = std::atoi(argv[++i]);
+      if (v <= 0) {
+        std::cerr << program_ << ": " << a << " must be a positive number\n";
+        return 1;
+      }
+      *it->second = v;
+    }
+    return -1;
+  }
+
+ private:
+  std::string program_;
+  std::vector<std::pair<std::string, int*>> ints_;
+};
 
 // Replaces the section between "<!-- BEGIN <name> results -->" and its END marker in `path` with
 // `markdown`, or appends it under `heading` when the file has none.

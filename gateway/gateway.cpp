@@ -20,15 +20,26 @@ namespace {
 using google::protobuf::Message;
 using google::protobuf::MessageFactory;
 
-Response JsonResponse(unsigned status, unsigned version, bool keep_alive, std::string body,
+Response MakeResponse(unsigned status, unsigned version, bool keep_alive, HttpAnswer answer,
                       const std::string& request_id) {
   Response res{static_cast<http::status>(status), version};
-  res.set(http::field::content_type, "application/json");
+  res.set(http::field::content_type, answer.content_type);
+  if (!answer.content_disposition.empty()) {
+    res.set(http::field::content_disposition, answer.content_disposition);
+    // A download is saved, never rendered as whatever a browser guesses it to be.
+    res.set("X-Content-Type-Options", "nosniff");
+  }
   res.set("X-Request-Id", request_id);
   res.keep_alive(keep_alive);
-  res.body() = std::move(body);
+  res.body() = std::move(answer.body);
   res.prepare_payload();
   return res;
+}
+
+Response JsonResponse(unsigned status, unsigned version, bool keep_alive, std::string body,
+                      const std::string& request_id) {
+  return MakeResponse(status, version, keep_alive, {"application/json", "", std::move(body)},
+                      request_id);
 }
 
 // The W3C traceparent of the request, or a new one, so each call is traceable across services.
@@ -369,7 +380,8 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
           respond(Error(version, keep_alive, Internal("bad response from the service"), request_id));
           return;
         }
-        Response res = JsonResponse(200, version, keep_alive, ToJson(*response_msg), request_id);
+        Response res =
+            MakeResponse(200, version, keep_alive, ToHttpAnswer(*response_msg), request_id);
         AnswerMetadata(call->context, res);
         respond(std::move(res));
       });

@@ -5,7 +5,8 @@
 // then the routes built from the protos: bearer check (verified tokens cached), the rate limits of
 // /api/ (per client IP, and per user when the token is valid; RateLimit-* headers on every /api/
 // answer, 429 past them), JSON → proto, a unary call to the upstream with a deadline and the
-// caller's metadata, proto → JSON or the error body of DESIGN §4. A few HTTP headers pass through
+// caller's metadata, proto → JSON (or the file of a salesos.api.HttpBody answer, as a
+// download) or the error body of DESIGN §4. A few HTTP headers pass through
 // for every route: the request's If-Match goes to the service as `if-match` metadata, and a
 // service's `etag` initial metadata comes back as the ETag header. Independent of the connection
 // handling (http_session), thread-safe.

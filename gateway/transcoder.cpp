@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "salesos/api/http_body.pb.h"
 #include "salesos/crypto/encoding.h"
 
 namespace salesos::gateway {
@@ -86,6 +87,25 @@ bool ParseNumber(std::string_view text, T* out) {
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
     return ec == std::errc() && p == text.data() + text.size();
   }
+}
+
+// A media type as a header can carry it: "type/subtype" and parameters, printable ASCII only.
+bool IsSafeContentType(std::string_view value) {
+  if (value.empty() || value.find('/') == std::string_view::npos) {
+    return false;
+  }
+  for (unsigned char c : value) {
+    if (c < 0x20 || c > 0x7e) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RFC 8187 attr-char: what a filename* value may hold unescaped.
+bool IsAttrChar(unsigned char c) {
+  return std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) !=
+                                std::string_view::npos;
 }
 
 }  // namespace
@@ -221,6 +241,65 @@ std::string ToJson(const Message& message) {
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   return out;
+}
+
+std::string AttachmentDisposition(std::string_view filename) {
+  std::string name;
+  for (unsigned char c : filename) {
+    if (c < 0x20 || c == 0x7f) {
+      continue;  // would split the header, and has no place in a file name
+    }
+    name += (c == '/' || c == '\\') ? '_' : static_cast<char>(c);
+  }
+  if (name.empty()) {
+    return "attachment";
+  }
+  std::string fallback;
+  bool plain = true;
+  for (unsigned char c : name) {
+    if (c >= 0x80) {
+      plain = false;
+      if ((c & 0xc0) != 0x80) {
+        fallback += '_';  // a UTF-8 lead byte: one '_' per character
+      }
+    } else if (c == '"') {
+      plain = false;
+      fallback += "\\\"";
+    } else {
+      fallback += static_cast<char>(c);
+    }
+  }
+  std::string out = "attachment; filename=\"" + fallback + "\"";
+  if (!plain) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    out += "; filename*=UTF-8''";
+    for (unsigned char c : name) {
+      if (IsAttrChar(c)) {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+      }
+    }
+  }
+  return out;
+}
+
+HttpAnswer ToHttpAnswer(const Message& message) {
+  if (message.GetDescriptor() != api::HttpBody::descriptor()) {
+    return {"application/json", "", ToJson(message)};
+  }
+  // The generated factory makes the generated class; a dynamic message is copied into one.
+  api::HttpBody copy;
+  const auto* file = dynamic_cast<const api::HttpBody*>(&message);
+  if (file == nullptr) {
+    copy.CopyFrom(message);
+    file = &copy;
+  }
+  return {IsSafeContentType(file->content_type()) ? file->content_type()
+                                                  : "application/octet-stream",
+          AttachmentDisposition(file->filename()), file->content()};
 }
 
 }  // namespace salesos::gateway

@@ -22,6 +22,25 @@ Status BuildRequest(const Route& route, const PathParams& params, std::string_vi
 // The JSON of a response: lowerCamelCase, every field present (zeros and empty lists included).
 std::string ToJson(const google::protobuf::Message& message);
 
+// The HTTP body of a successful call and the headers that describe it.
+struct HttpAnswer {
+  std::string content_type;
+  std::string content_disposition;  // empty unless the answer is a download
+  std::string body;
+};
+
+// A salesos.api.HttpBody (http_body.proto) is the file it holds: its content as the body, its
+// content type (application/octet-stream when empty or not a valid header value) and an
+// attachment disposition with its filename. Any other message is its JSON (ToJson).
+HttpAnswer ToHttpAnswer(const google::protobuf::Message& message);
+
+// The Content-Disposition of a download named `filename` (RFC 6266): `attachment` alone for an
+// empty name, else `attachment; filename="..."` with control characters dropped, path separators
+// made '_' and '"' escaped. A name that is not plain ASCII (or holds '"') also gets
+// `filename*=UTF-8''<percent-encoded name>` (RFC 8187), which clients prefer; its ASCII
+// `filename` fallback has one '_' per non-ASCII character.
+std::string AttachmentDisposition(std::string_view filename);
+
 // Sets one scalar (or repeated scalar, appended) field from its text form: numbers, booleans
 // (true/false/1/0), enums by name or number, strings, bytes (base64). `label` names it in errors.
 Status SetFieldFromText(google::protobuf::Message* msg, const google::protobuf::FieldDescriptor* f,

@@ -132,7 +132,7 @@ Status AnalyticsService::DoHeatmap(const rpc::Caller& caller, const v1::GetHeatm
 }
 
 Status AnalyticsService::DoExport(const rpc::Caller& caller, const v1::ExportAnalyticsRequest& req,
-                                  v1::ExportAnalyticsResponse* resp) {
+                                  api::HttpBody* resp) {
   SALESOS_ASSIGN_OR_RETURN(const std::string ws, WorkspaceOf(caller));
   SALESOS_ASSIGN_OR_RETURN(ExportFormat format, ParseExportFormat(req.format()));
   SALESOS_ASSIGN_OR_RETURN(Granularity granularity,
@@ -180,7 +180,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetHeatmap(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* AnalyticsService::ExportAnalytics(grpc::CallbackServerContext* ctx,
                                                             const v1::ExportAnalyticsRequest* req,
-                                                            v1::ExportAnalyticsResponse* resp) {
+                                                            api::HttpBody* resp) {
   return Serve(ctx, req, resp, &AnalyticsService::DoExport);
 }
 

@@ -33,7 +33,7 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
                                        v1::Heatmap* resp) override;
   grpc::ServerUnaryReactor* ExportAnalytics(grpc::CallbackServerContext* ctx,
                                             const v1::ExportAnalyticsRequest* req,
-                                            v1::ExportAnalyticsResponse* resp) override;
+                                            api::HttpBody* resp) override;
 
   Status DoDashboard(const rpc::Caller& caller, const v1::GetDashboardRequest& req,
                      v1::Dashboard* resp);
@@ -43,7 +43,7 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
                     v1::CampaignAnalytics* resp);
   Status DoHeatmap(const rpc::Caller& caller, const v1::GetHeatmapRequest& req, v1::Heatmap* resp);
   Status DoExport(const rpc::Caller& caller, const v1::ExportAnalyticsRequest& req,
-                  v1::ExportAnalyticsResponse* resp);
+                  api::HttpBody* resp);
 
  private:
   // Runs `method` on the work pool after the call's access decision (rpc::Handle).

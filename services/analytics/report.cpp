@@ -582,7 +582,7 @@ std::string CsvField(std::string_view text) {
   return out;
 }
 
-Result<v1::ExportAnalyticsResponse> MakeExport(
+Result<api::HttpBody> MakeExport(
     const Range& range, Granularity granularity, const Buckets& buckets, ExportFormat format,
     const std::vector<RollupRow>& rows,
     const std::vector<std::pair<std::string, std::string>>& campaign_names) {
@@ -605,7 +605,7 @@ Result<v1::ExportAnalyticsResponse> MakeExport(
     return it == names.end() ? std::string() : it->second;
   };
   const char* gran = granularity == Granularity::kHour ? "hour" : "day";
-  v1::ExportAnalyticsResponse out;
+  api::HttpBody out;
   std::string content;
   if (format == ExportFormat::kCsv) {
     content = "bucket_start,bucket,campaign_id,campaign_name,platform";
@@ -673,7 +673,6 @@ Result<v1::ExportAnalyticsResponse> MakeExport(
   const std::string last = DateLabel(LocalDay(*range.tz, range.to - 1));
   out.set_filename("analytics-" + first + "-" + last + "-" + gran +
                    (format == ExportFormat::kCsv ? ".csv" : ".json"));
-  out.set_rows(static_cast<int64_t>(merged.size()));
   out.set_content(std::move(content));
   return out;
 }

@@ -12,6 +12,7 @@
 
 #include "rollups.h"
 #include "salesos/analytics/v1/analytics.pb.h"
+#include "salesos/api/http_body.pb.h"
 #include "salesos/core/status.h"
 #include "time_zone.h"
 
@@ -117,7 +118,7 @@ std::string CsvField(std::string_view text);
 // The export file of `rows` (by hour × campaign × platform) merged into the buckets; campaign
 // names from `campaign_names` (id → name). kInvalidArgument naming "to" when it would be larger
 // than kMaxExportBytes.
-Result<v1::ExportAnalyticsResponse> MakeExport(
+Result<api::HttpBody> MakeExport(
     const Range& range, Granularity granularity, const Buckets& buckets, ExportFormat format,
     const std::vector<RollupRow>& rows,
     const std::vector<std::pair<std::string, std::string>>& campaign_names);

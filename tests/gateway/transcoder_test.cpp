@@ -1,14 +1,20 @@
 #include "transcoder.h"
 
+#include <google/protobuf/dynamic_message.h>
+
 #include <catch2/catch.hpp>
 
 #include "router.h"
+#include "salesos/api/http_body.pb.h"
 #include "salesos/testing/v1/testing.pb.h"
 
 using salesos::Code;
+using salesos::gateway::AttachmentDisposition;
 using salesos::gateway::BuildRequest;
+using salesos::gateway::HttpAnswer;
 using salesos::gateway::Match;
 using salesos::gateway::Router;
+using salesos::gateway::ToHttpAnswer;
 using salesos::gateway::ToJson;
 namespace tv1 = salesos::testing::v1;
 
@@ -136,4 +142,65 @@ TEST_CASE("responses use lowerCamelCase and print zero values", "[gateway][trans
   CHECK_THAT(json, Catch::Contains(R"("displayName":"Lamp")"));
   CHECK_THAT(json, Catch::Contains(R"("count":"0")"));
   CHECK_THAT(json, Catch::Contains(R"("tags":[])"));
+}
+
+TEST_CASE("an HttpBody answer is its file: content type, attachment name and the raw content",
+          "[gateway][transcoder][download]") {
+  salesos::api::HttpBody file;
+  file.set_content_type("text/csv; charset=utf-8");
+  file.set_filename("analytics-2026-01-01-2026-01-31-day.csv");
+  file.set_content(std::string("a,b\r\n1,\0\r\n", 10));
+  HttpAnswer answer = ToHttpAnswer(file);
+  CHECK(answer.content_type == "text/csv; charset=utf-8");
+  CHECK(answer.content_disposition ==
+        R"(attachment; filename="analytics-2026-01-01-2026-01-31-day.csv")");
+  CHECK(answer.body == std::string("a,b\r\n1,\0\r\n", 10));  // bytes as they are, not JSON
+
+  // The same file as a dynamic message (not the generated class) answers the same.
+  google::protobuf::DynamicMessageFactory factory;
+  std::unique_ptr<google::protobuf::Message> dynamic(
+      factory.GetPrototype(salesos::api::HttpBody::descriptor())->New());
+  REQUIRE(dynamic->ParseFromString(file.SerializeAsString()));
+  HttpAnswer again = ToHttpAnswer(*dynamic);
+  CHECK(again.content_type == answer.content_type);
+  CHECK(again.content_disposition == answer.content_disposition);
+  CHECK(again.body == answer.body);
+}
+
+TEST_CASE("any other answer is JSON with no attachment", "[gateway][transcoder][download]") {
+  tv1::Thing thing;
+  thing.set_display_name("Lamp");
+  HttpAnswer answer = ToHttpAnswer(thing);
+  CHECK(answer.content_type == "application/json");
+  CHECK(answer.content_disposition.empty());
+  CHECK(answer.body == ToJson(thing));
+}
+
+TEST_CASE("a missing or header-breaking content type is served as application/octet-stream",
+          "[gateway][transcoder][download]") {
+  salesos::api::HttpBody file;
+  file.set_content("x");
+  CHECK(ToHttpAnswer(file).content_type == "application/octet-stream");
+  CHECK(ToHttpAnswer(file).content_disposition == "attachment");
+  file.set_content_type("text/plain\r\nSet-Cookie: a=b");
+  CHECK(ToHttpAnswer(file).content_type == "application/octet-stream");
+  file.set_content_type("csv");
+  CHECK(ToHttpAnswer(file).content_type == "application/octet-stream");
+}
+
+TEST_CASE("a file name is quoted safely, with filename* for a name that is not plain ASCII",
+          "[gateway][transcoder][download]") {
+  CHECK(AttachmentDisposition("") == "attachment");
+  CHECK(AttachmentDisposition("report.csv") == R"(attachment; filename="report.csv")");
+  // Control characters (a header split) are dropped, path separators neutralised.
+  CHECK(AttachmentDisposition("a\r\nSet-Cookie: x=1.csv") ==
+        R"(attachment; filename="aSet-Cookie: x=1.csv")");
+  CHECK(AttachmentDisposition("../etc\\passwd") == R"(attachment; filename=".._etc_passwd")");
+  CHECK(AttachmentDisposition("\r\n") == "attachment");
+  // A quote is escaped in the quoted string, and the exact name is in filename*.
+  CHECK(AttachmentDisposition("say \"hi\".txt") ==
+        R"(attachment; filename="say \"hi\".txt"; filename*=UTF-8''say%20%22hi%22.txt)");
+  // Non-ASCII: an ASCII fallback with one '_' per character, the UTF-8 name percent-encoded.
+  CHECK(AttachmentDisposition("caf\xc3\xa9 \xe2\x82\xac.csv") ==
+        "attachment; filename=\"caf_ _.csv\"; filename*=UTF-8''caf%C3%A9%20%E2%82%AC.csv");
 }
