@@ -6,6 +6,7 @@
 #include "ai_orchestration_service.h"
 #include "egress_guard.h"
 #include "salesos/core/log.h"
+#include "salesos/data_admin/data_admin.h"
 #include "salesos/rpc/data_key.h"
 #include "salesos/rpc/events.h"
 #include "salesos/rpc/service_main.h"
@@ -90,7 +91,12 @@ int main(int argc, char** argv) {
     auto* handler = service.get();
     ctx.consume_events(
         [handler](const redis::StreamEntry& entry) { return handler->HandleEvent(entry); });
-    return rpc::Services(std::move(service));
+    // No collections of its own in the data manager: DataAdmin here answers Health (its database).
+    return rpc::Services(std::move(service),
+                         std::make_unique<data_admin::DataAdminServiceImpl>(
+                             std::make_unique<data_admin::Catalog>(
+                                 ctx.store, "ai_orchestration", std::vector<data_admin::Collection>{}),
+                             ctx.events, ctx.pool));
   };
   return rpc::RunService(argc, argv, def);
 }

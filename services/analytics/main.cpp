@@ -1,11 +1,13 @@
 // salesos-analytics: see README.md for what it owns and serves.
 #include <memory>
 
+#include "analytics_data_store.h"
 #include "analytics_lib_migrations.h"
 #include "analytics_service.h"
 #include "analytics_store.h"
 #include "event_intake.h"
 #include "salesos/core/log.h"
+#include "salesos/data_admin/data_admin.h"
 #include "salesos/rpc/realtime.h"
 #include "salesos/rpc/service_main.h"
 #include "update_notifier.h"
@@ -43,7 +45,9 @@ int main(int argc, char** argv) {
     state.intake = std::make_unique<analytics::EventIntake>(*state.store, state.notifier.get());
     auto* intake = state.intake.get();
     ctx.consume_events([intake](const redis::StreamEntry& entry) { return intake->Handle(entry); });
-    return rpc::Services(std::make_unique<analytics::AnalyticsService>(*state.store, ctx.pool));
+    return rpc::Services(std::make_unique<analytics::AnalyticsService>(*state.store, ctx.pool),
+                         std::make_unique<data_admin::DataAdminServiceImpl>(
+                             analytics::AnalyticsDataCatalog(ctx.store), ctx.events, ctx.pool));
   };
   // The consumer is stopped already: publish what it folded last, then stop.
   def.on_stop = [&] {

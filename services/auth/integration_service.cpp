@@ -44,7 +44,8 @@ void FillIntegration(const IntegrationRecord& rec, v1::Integration* out) {
   out->set_updated_at(rec.updated_at);
 }
 
-void IntegrationServiceImpl::PublishChanged(const IntegrationRecord& rec, const char* change) {
+void PublishChannelChanged(rpc::EventPublisher& events, const IntegrationRecord& rec,
+                           const char* change) {
   events::v1::ChannelChanged event;
   event.set_workspace_id(rec.workspace_id);
   event.set_integration_id(rec.id);
@@ -56,11 +57,15 @@ void IntegrationServiceImpl::PublishChanged(const IntegrationRecord& rec, const 
   // (409 on connect, 404 on delete). What is lost is only a cache drop, and ResolveChannel's
   // caches expire on their own (TTL), so a stale entry heals within that TTL. The warning marks
   // where it happened.
-  auto published = events_.Publish(kChannelChangedEvent, rec.workspace_id, event);
+  auto published = events.Publish(kChannelChangedEvent, rec.workspace_id, event);
   if (!published.ok()) {
     log::Warn("channel changed but its event was not published; caches heal by TTL",
               {{"integrationId", rec.id}, {"change", change}});
   }
+}
+
+void IntegrationServiceImpl::PublishChanged(const IntegrationRecord& rec, const char* change) {
+  PublishChannelChanged(events_, rec, change);
 }
 
 Status IntegrationServiceImpl::DoCreate(const rpc::Caller& caller,

@@ -21,6 +21,11 @@ namespace salesos::auth {
 // The event type written on every connect, change and removal of an integration.
 inline constexpr char kChannelChangedEvent[] = "channel.changed";
 
+// Publishes channel.changed for a committed change of `rec` ("connected", "updated",
+// "disconnected"). A failed write is logged, not returned: caches of the channel heal by TTL.
+void PublishChannelChanged(rpc::EventPublisher& events, const IntegrationRecord& rec,
+                           const char* change);
+
 class IntegrationServiceImpl final : public v1::IntegrationService::CallbackService {
  public:
   IntegrationServiceImpl(store::Store& db, const crypto::Aead& data_key,

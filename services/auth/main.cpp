@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "admin_service.h"
+#include "auth_data_store.h"
 #include "auth_lib_migrations.h"
 #include "auth_service.h"
 #include "integration_service.h"
@@ -22,6 +24,8 @@ struct AuthState {
   std::unique_ptr<salesos::auth::Sessions> sessions;
   std::unique_ptr<salesos::auth::LoginGuard> login_guard;
   std::optional<salesos::crypto::Aead> data_key;
+  // The data manager's sources: the other services' DataAdmin over gRPC.
+  std::vector<std::unique_ptr<salesos::data_admin::GrpcDataAdminClient>> data_peers;
 };
 
 std::string InDataDir(const salesos::Config& c, const std::string& flag, const char* file) {
@@ -91,6 +95,22 @@ int main(int argc, char** argv) {
     auth::AuthServiceOptions options;
     options.superadmin_emails = auth::ParseEmailList(ctx.config.Get("superadmin-emails"));
     options.service_secret = ctx.service_secret;
+
+    auto data_admin = std::make_unique<data_admin::DataAdminServiceImpl>(
+        auth::AuthDataCatalog(ctx.store, ctx.events), ctx.events, ctx.pool);
+    std::vector<data_admin::DataAdminClient*> sources{&data_admin->logic()};
+    auth::AdminServiceOptions admin_options;
+    for (const auto& [name, channel] : ctx.peers) {
+      if (name == "auth") {
+        continue;
+      }
+      admin_options.peers[name] = channel;
+      if (name != "webhook_ingest") {  // the one service without a database
+        state.data_peers.push_back(std::make_unique<data_admin::GrpcDataAdminClient>(
+            name, channel, ctx.service_tokens, /*timeout_ms=*/10000));
+        sources.push_back(state.data_peers.back().get());
+      }
+    }
     return rpc::Services(
         std::make_unique<auth::AuthService>(*state.store, *state.issuer, *state.hasher,
                                             *state.sessions, *state.login_guard, options, ctx.pool),
@@ -98,7 +118,10 @@ int main(int argc, char** argv) {
                                                      *state.sessions, ctx.events, ctx.pool),
         std::make_unique<auth::IntegrationServiceImpl>(ctx.store, *state.data_key, ctx.events,
                                                        ctx.pool),
-        std::make_unique<auth::ChannelServiceImpl>(ctx.store, *state.data_key, ctx.pool));
+        std::make_unique<auth::ChannelServiceImpl>(ctx.store, *state.data_key, ctx.pool),
+        std::make_unique<auth::AdminServiceImpl>(*state.store, std::move(sources), ctx.redis,
+                                                 std::move(admin_options), ctx.pool),
+        std::move(data_admin));
   };
   return rpc::RunService(argc, argv, def);
 }

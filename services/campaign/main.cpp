@@ -1,5 +1,7 @@
 // salesos-campaign: campaigns, their lifecycle and stats, and message templates.
+#include "campaign_data_store.h"
 #include "campaign_lib_migrations.h"
+#include "salesos/data_admin/data_admin.h"
 #include "campaign_service.h"
 #include "salesos/rpc/service_main.h"
 #include "template_service.h"
@@ -16,7 +18,9 @@ int main(int argc, char** argv) {
         std::make_unique<campaign::TemplateServiceImpl>(
             ctx.store, ctx.pool, SystemClock(),
             campaign::AuthBusinessNames(ctx.peer("auth"), ctx.service_tokens),
-            campaign::ConversationContacts(ctx.peer("conversation"), ctx.service_tokens)));
+            campaign::ConversationContacts(ctx.peer("conversation"), ctx.service_tokens)),
+        std::make_unique<data_admin::DataAdminServiceImpl>(campaign::CampaignDataCatalog(ctx.store),
+                                                           ctx.events, ctx.pool));
   };
   return rpc::RunService(argc, argv, def);
 }

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "ai_turns.h"
+#include "conversation_data_store.h"
 #include "conversation_lib_migrations.h"
 #include "conversation_peers.h"
 #include "conversation_service.h"
@@ -10,6 +11,7 @@
 #include "inbound_consumer.h"
 #include "notifier.h"
 #include "outbox.h"
+#include "salesos/data_admin/data_admin.h"
 #include "salesos/rpc/service_main.h"
 #include "salesos/rpc/stream_consumer.h"
 
@@ -119,7 +121,9 @@ int main(int argc, char** argv) {
     state.outbox->Start();
     state.turns->Start();
     state.consumer->Start();
-    return rpc::Services(std::move(service));
+    return rpc::Services(std::move(service),
+                         std::make_unique<data_admin::DataAdminServiceImpl>(
+                             conversation::ConversationDataCatalog(ctx.store), ctx.events, ctx.pool));
   };
   def.on_stop = [&] {
     // Intake first, then the AI (which feeds the outbox), then the outbox.
