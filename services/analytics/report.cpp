@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "salesos/core/csv.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/money.h"
 #include "salesos/core/time.h"
@@ -216,14 +217,6 @@ std::string CamelCase(std::string_view snake) {
     upper = false;
   }
   return out;
-}
-
-// A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
-std::string SafeText(const std::string& text) {
-  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
-    return "'" + text;
-  }
-  return text;
 }
 
 }  // namespace
@@ -567,21 +560,6 @@ Result<ExportFormat> ParseExportFormat(std::string_view text) {
   return FieldError("format", "must be csv or json");
 }
 
-std::string CsvField(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(text);
-  }
-  std::string out = "\"";
-  for (char c : text) {
-    out += c;
-    if (c == '"') {
-      out += '"';
-    }
-  }
-  out += '"';
-  return out;
-}
-
 Result<api::HttpBody> MakeExport(
     const Range& range, Granularity granularity, const Buckets& buckets, ExportFormat format,
     const std::vector<RollupRow>& rows,
@@ -619,9 +597,9 @@ Result<api::HttpBody> MakeExport(
     for (const auto& [slot, totals] : merged) {
       const auto& [i, campaign, platform] = slot;
       const Bucket& b = buckets.list()[i];
-      content += CsvField(FormatRfc3339(b.start)) + "," + CsvField(b.label) + "," +
-                 CsvField(campaign) + "," + CsvField(SafeText(name_of(campaign))) + "," +
-                 CsvField(platform);
+      content += csv::Quote(FormatRfc3339(b.start)) + "," + csv::Quote(b.label) + "," +
+                 csv::Quote(campaign) + "," + csv::SafeCell(name_of(campaign)) + "," +
+                 csv::Quote(platform);
       for (int64_t v : totals.counters.v) {
         content += "," + std::to_string(v);
       }

@@ -112,9 +112,6 @@ v1::Heatmap MakeHeatmap(const Range& range, const std::string& metric,
 
 enum class ExportFormat { kCsv, kJson };
 Result<ExportFormat> ParseExportFormat(std::string_view text);
-// One CSV field as RFC 4180 quotes it: in double quotes, with quotes doubled, when it holds a
-// comma, a quote, CR or LF.
-std::string CsvField(std::string_view text);
 // The export file of `rows` (by hour × campaign × platform) merged into the buckets; campaign
 // names from `campaign_names` (id → name). kInvalidArgument naming "to" when it would be larger
 // than kMaxExportBytes.

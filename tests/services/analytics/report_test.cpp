@@ -216,15 +216,6 @@ TEST_CASE("metrics and the funnel from counters", "[analytics][report]") {
   CHECK(MakeMetrics(Totals{}, 0).avg_response_time_seconds() == 0);
 }
 
-TEST_CASE("CSV fields are quoted as RFC 4180 says", "[analytics][report][export]") {
-  CHECK(CsvField("plain") == "plain");
-  CHECK(CsvField("") == "");
-  CHECK(CsvField("a,b") == "\"a,b\"");
-  CHECK(CsvField("say \"hi\"") == "\"say \"\"hi\"\"\"");
-  CHECK(CsvField("two\r\nlines") == "\"two\r\nlines\"");
-  CHECK(CsvField("\"") == "\"\"\"\"");
-}
-
 TEST_CASE("the export has a header row, CRLF lines, quoted names and a file name",
           "[analytics][report][export]") {
   Range range = MustRange("2026-03-02", "2026-03-03", "UTC");
