@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <utility>
 
+#include "rule_tree.h"
+
 namespace salesos::segments {
 namespace {
 
-using common::v1::RuleCondition;
-using common::v1::RuleGroup;
 using common::v1::SegmentRule;
 using google::protobuf::Value;
 
@@ -137,19 +137,39 @@ std::string JoinQuoted(const std::vector<std::string_view>& list) {
   return out;
 }
 
+using internal::IsCondition;
+using internal::IsGroup;
+
+// Conditions in the tree, not looking below groups deeper than the validator does.
+int CountConditions(const SegmentRule& node, int depth) {
+  if (!IsGroup(node)) {
+    return IsCondition(node) ? 1 : 0;
+  }
+  if (depth > kMaxDepth) {
+    return 0;
+  }
+  int n = 0;
+  for (const auto& child : node.conditions()) {
+    n += CountConditions(child, depth + 1);
+  }
+  return n;
+}
+
 class Validator {
  public:
-  void Rule(const SegmentRule& rule, const std::string& path, int depth) {
-    switch (rule.node_case()) {
-      case SegmentRule::kGroup:
-        Group(rule.group(), path + ".group", depth + 1);
-        return;
-      case SegmentRule::kCondition:
-        Condition(rule.condition(), path + ".condition");
-        return;
-      default:
-        Add(path, "must hold a group or a condition");
+  explicit Validator(const CustomFieldDecls* custom) : custom_(custom) {}
+
+  void Root(const SegmentRule& rule, const std::string& path) {
+    if (IsCondition(rule) && !IsGroup(rule)) {
+      Add(path, "the root must be a group ({\"op\": \"and\", \"conditions\": [...]})");
+      return;
     }
+    int conditions = CountConditions(rule, 1);
+    if (conditions > kMaxConditions) {
+      Add(path, "a tree holds at most " + std::to_string(kMaxConditions) + " conditions, not " +
+                    std::to_string(conditions));
+    }
+    Node(rule, path, 1);
   }
 
   Status Result() && {
@@ -171,7 +191,23 @@ class Validator {
     }
   }
 
-  void Group(const RuleGroup& group, const std::string& path, int depth) {
+  // `depth`: the depth this node has if it is a group.
+  void Node(const SegmentRule& node, const std::string& path, int depth) {
+    bool group = IsGroup(node);
+    bool condition = IsCondition(node);
+    if (group && condition) {
+      Add(path,
+          "a node is a group (op, conditions) or a condition (field, operator, value), not both");
+    } else if (group) {
+      Group(node, path, depth);
+    } else if (condition) {
+      Condition(node, path);
+    } else {
+      Add(path, "must be a group (op and conditions) or a condition (field, operator and value)");
+    }
+  }
+
+  void Group(const SegmentRule& group, const std::string& path, int depth) {
     if (depth > kMaxDepth) {
       Add(path, "groups may be nested at most " + std::to_string(kMaxDepth) + " deep");
       return;
@@ -179,21 +215,18 @@ class Validator {
     if (group.op() != "and" && group.op() != "or") {
       Add(path + ".op", "must be \"and\" or \"or\"");
     }
-    if (group.rules_size() == 0) {
-      Add(path + ".rules", "a group needs at least one rule");
-    } else if (group.rules_size() > kMaxRulesPerGroup) {
-      Add(path + ".rules", "a group holds at most " + std::to_string(kMaxRulesPerGroup) + " rules");
-      return;
+    if (group.conditions_size() == 0) {
+      Add(path + ".conditions", "a group needs at least one condition");
     }
-    for (int i = 0; i < group.rules_size(); ++i) {
-      Rule(group.rules(i), path + ".rules[" + std::to_string(i) + "]", depth);
+    for (int i = 0; i < group.conditions_size(); ++i) {
+      Node(group.conditions(i), path + ".conditions[" + std::to_string(i) + "]", depth + 1);
     }
   }
 
-  void Condition(const RuleCondition& c, const std::string& path) {
+  void Condition(const SegmentRule& c, const std::string& path) {
     const FieldSpec* spec = FindField(c.field());
     if (spec == nullptr) {
-      if (c.field().rfind(kCustomFieldsPrefix, 0) == 0) {
+      if (!CustomFieldKey(c.field()).empty() || c.field() == kCustomFieldsPrefix) {
         Add(path + ".field",
             "a custom field key is 1 to 64 letters, digits, '_' or '-' after \"customFields.\"");
       } else {
@@ -201,6 +234,22 @@ class Validator {
                                  "\"; see the contact field catalogue (docs/segments.md)");
       }
       return;
+    }
+    FieldSpec declared;
+    std::string_view key = CustomFieldKey(c.field());
+    if (!key.empty() && custom_ != nullptr) {
+      auto it = custom_->find(key);
+      if (it == custom_->end()) {
+        Add(path + ".field", "unknown custom field \"" + std::string(key) +
+                                 "\"; declare it at /api/v1/contact-fields");
+        return;
+      }
+      declared.name = c.field();
+      declared.type = FieldTypeOf(it->second.type);
+      for (const auto& option : it->second.options) {
+        declared.values.push_back(option);
+      }
+      spec = &declared;
     }
     const auto& ops = OperatorsFor(spec->type);
     if (!Contains(ops, c.operator_())) {
@@ -293,6 +342,7 @@ class Validator {
     }
   }
 
+  const CustomFieldDecls* custom_;
   std::vector<FieldViolation> violations_;
 };
 
@@ -317,7 +367,7 @@ std::string ExplainValue(const Value& v) {
   }
 }
 
-std::string ExplainCondition(const RuleCondition& c) {
+std::string ExplainCondition(const SegmentRule& c) {
   const std::string& f = c.field();
   const std::string& op = c.operator_();
   const FieldSpec* spec = FindField(f);
@@ -372,23 +422,26 @@ std::string ExplainCondition(const RuleCondition& c) {
 }
 
 std::string Explain(const SegmentRule& rule, bool nested) {
-  if (rule.has_condition()) {
-    return ExplainCondition(rule.condition());
-  }
-  if (!rule.has_group()) {
-    return "(empty)";
-  }
-  const RuleGroup& g = rule.group();
-  std::string sep = g.op() == "or" ? " OR " : " AND ";
   std::string out;
-  for (int i = 0; i < g.rules_size(); ++i) {
-    out += i == 0 ? "" : sep;
-    out += Explain(g.rules(i), true);
+  bool compound = false;
+  if (IsGroup(rule) || !IsCondition(rule)) {
+    if (rule.conditions_size() == 0) {
+      out = IsGroup(rule) ? "(empty group)" : "(empty)";
+    } else {
+      std::string sep = rule.op() == "or" ? " OR " : " AND ";
+      for (int i = 0; i < rule.conditions_size(); ++i) {
+        out += i == 0 ? "" : sep;
+        out += Explain(rule.conditions(i), true);
+      }
+      compound = rule.conditions_size() > 1;
+    }
+  } else {
+    out = ExplainCondition(rule);
   }
-  if (g.rules_size() == 0) {
-    return "(empty group)";
+  if (rule.not_()) {
+    return "NOT (" + out + ")";
   }
-  return nested && g.rules_size() > 1 ? "(" + out + ")" : out;
+  return nested && compound ? "(" + out + ")" : out;
 }
 
 }  // namespace
@@ -420,34 +473,45 @@ const std::vector<FieldSpec>& ContactFields() {
       {"lastName", FieldType::kString, {}, "last name"},
       {"fullName", FieldType::kString, {}, "first and last name"},
       {"email", FieldType::kString, {}, "email address"},
-      {"phone",
-       FieldType::kString,
-       {},
-       "phone number in E.164 (+33612345678); WhatsApp contacts have one"},
+      {"phone", FieldType::kString, {}, "phone number in E.164 (+33612345678)"},
+      {"title", FieldType::kString, {}, "job title"},
       {"city", FieldType::kString, {}, "city, as written (\"Lyon\")"},
       {"country", FieldType::kString, {}, "ISO 3166-1 alpha-2 country code (\"FR\")"},
       {"language",
        FieldType::kString,
        {},
        "ISO 639-1 code of the language the contact writes in (\"fr\")"},
+      {"accountId", FieldType::kString, {}, "id of the contact's account (company)"},
+      {"ownerId", FieldType::kString, {}, "id of the user who owns the contact"},
+      {"source",
+       FieldType::kEnum,
+       {"chat", "manual", "import", "api"},
+       "how the contact came in: wrote on a channel, added by hand, imported, or by the API"},
       {"platform",
        FieldType::kEnum,
        {"facebook", "instagram", "whatsapp"},
-       "the channel the contact writes from (facebook is Messenger)"},
+       "a channel the contact is reachable on (facebook is Messenger); eq: reachable there, "
+       "in: on any of them, exists: on any channel"},
       {"status",
        FieldType::kEnum,
-       {"new", "engaged", "qualified", "ready_to_buy", "needs_human", "converted", "lost"},
-       "where the contact is in the sales flow"},
-      {"leadScore", FieldType::kNumber, {}, "lead score, 0 to 100"},
+       {"active", "qualified", "converted", "closed", "archived"},
+       "the status of the contact's latest conversation (not set before any)"},
+      {"journeyStage",
+       FieldType::kEnum,
+       {"awareness", "interest", "consideration", "purchase", "retention"},
+       "where the contact is in the customer journey"},
+      {"leadScore", FieldType::kNumber, {}, "lead score of the latest conversation, 0 to 100"},
       {"totalSpent",
        FieldType::kNumber,
        {},
        "total of the contact's orders, in major units (49.99)"},
       {"ordersCount", FieldType::kNumber, {}, "number of orders"},
-      {"tags", FieldType::kTags, {}, "the contact's tags"},
+      {"visitCount", FieldType::kNumber, {}, "number of visits"},
+      {"tags", FieldType::kTags, {}, "the contact's tags (lower-case)"},
       {"createdAt", FieldType::kTime, {}, "when the contact first wrote or was added"},
       {"lastMessageAt", FieldType::kTime, {}, "when the contact last wrote"},
       {"lastOrderAt", FieldType::kTime, {}, "when the contact last ordered"},
+      {"lastVisit", FieldType::kTime, {}, "when the contact last visited"},
       {"optedOut", FieldType::kBoolean, {}, "the contact asked not to receive broadcasts"},
       kCustomFieldsSpec,
   };
@@ -471,6 +535,27 @@ const FieldSpec* FindField(std::string_view name) {
     }
   }
   return nullptr;
+}
+
+std::string_view CustomFieldKey(std::string_view name) {
+  std::string_view prefix = kCustomFieldsPrefix;
+  return name.substr(0, prefix.size()) == prefix ? name.substr(prefix.size()) : std::string_view();
+}
+
+FieldType FieldTypeOf(CustomFieldType type) {
+  switch (type) {
+    case CustomFieldType::kString:
+      return FieldType::kString;
+    case CustomFieldType::kNumber:
+      return FieldType::kNumber;
+    case CustomFieldType::kDate:
+      return FieldType::kTime;
+    case CustomFieldType::kBoolean:
+      return FieldType::kBoolean;
+    case CustomFieldType::kEnum:
+      return FieldType::kEnum;
+  }
+  return FieldType::kString;
 }
 
 const std::vector<std::string_view>& AllOperators() {
@@ -508,27 +593,54 @@ const std::vector<std::string_view>& OperatorsFor(FieldType type) {
   return kString;
 }
 
+namespace {
+
+common::v1::ContactFieldInfo InfoOf(const FieldSpec& f) {
+  common::v1::ContactFieldInfo info;
+  info.set_name(std::string(f.name));
+  info.set_type(std::string(FieldTypeName(f.type)));
+  for (auto op : OperatorsFor(f.type)) {
+    info.add_operators(std::string(op));
+  }
+  for (auto v : f.values) {
+    info.add_values(std::string(v));
+  }
+  info.set_description(std::string(f.description));
+  return info;
+}
+
+}  // namespace
+
 std::vector<common::v1::ContactFieldInfo> CatalogueInfo() {
   std::vector<common::v1::ContactFieldInfo> out;
   for (const auto& f : ContactFields()) {
-    common::v1::ContactFieldInfo info;
-    info.set_name(std::string(f.name));
-    info.set_type(std::string(FieldTypeName(f.type)));
-    for (auto op : OperatorsFor(f.type)) {
-      info.add_operators(std::string(op));
-    }
-    for (auto v : f.values) {
-      info.add_values(std::string(v));
-    }
-    info.set_description(std::string(f.description));
-    out.push_back(std::move(info));
+    out.push_back(InfoOf(f));
   }
   return out;
 }
 
-Status ValidateSegmentRule(const common::v1::SegmentRule& rule, std::string_view path) {
-  Validator v;
-  v.Rule(rule, std::string(path), 0);
+std::vector<common::v1::ContactFieldInfo> CatalogueInfo(const CustomFieldDecls& custom) {
+  std::vector<common::v1::ContactFieldInfo> out;
+  for (const auto& f : ContactFields()) {
+    if (f.name != kCustomFieldsSpec.name) {
+      out.push_back(InfoOf(f));
+    }
+  }
+  for (const auto& [key, decl] : custom) {
+    std::string name = kCustomFieldsPrefix + key;
+    FieldSpec spec{name, FieldTypeOf(decl.type), {}, "a custom field the business declared"};
+    for (const auto& option : decl.options) {
+      spec.values.push_back(option);
+    }
+    out.push_back(InfoOf(spec));
+  }
+  return out;
+}
+
+Status ValidateSegmentRule(const common::v1::SegmentRule& rule, std::string_view path,
+                           const CustomFieldDecls* custom) {
+  Validator v(custom);
+  v.Root(rule, std::string(path));
   return std::move(v).Result();
 }
 
@@ -604,9 +716,51 @@ std::optional<int64_t> InstantSeconds(std::string_view s) {
   return seconds;
 }
 
+// The fraction of an RFC 3339 time in whole milliseconds, and whether anything finer is non-zero.
+std::pair<int64_t, bool> FractionMs(std::string_view s) {
+  size_t dot = s.find('.');
+  if (s.size() == 10 || dot == std::string_view::npos) {
+    return {0, false};
+  }
+  int64_t ms = 0;
+  bool finer = false;
+  size_t n = 0;
+  for (size_t i = dot + 1; i < s.size() && IsDigit(s[i]); ++i, ++n) {
+    if (n < 3) {
+      ms = ms * 10 + (s[i] - '0');
+    } else if (s[i] != '0') {
+      finer = true;
+    }
+  }
+  for (; n < 3; ++n) {
+    ms *= 10;
+  }
+  return {ms, finer};
+}
+
 }  // namespace
 
 std::optional<int64_t> BeforeBoundSeconds(std::string_view value) { return InstantSeconds(value); }
+
+std::optional<int64_t> BeforeBoundMs(std::string_view value) {
+  auto s = InstantSeconds(value);
+  if (!s) {
+    return std::nullopt;
+  }
+  auto [ms, finer] = FractionMs(value);
+  return *s * 1000 + ms + (finer ? 1 : 0);
+}
+
+std::optional<int64_t> AfterBoundMs(std::string_view value) {
+  auto s = InstantSeconds(value);
+  if (!s) {
+    return std::nullopt;
+  }
+  if (value.size() == 10) {
+    return (*s + 86400) * 1000;
+  }
+  return *s * 1000 + FractionMs(value).first + 1;
+}
 
 std::optional<int64_t> AfterBoundSeconds(std::string_view value) {
   auto s = InstantSeconds(value);

@@ -15,6 +15,7 @@
 
 #include "salesos/common/v1/segment.pb.h"
 #include "salesos/core/status.h"
+#include "salesos/segments/custom_fields.h"
 
 namespace salesos::segments {
 
@@ -30,10 +31,13 @@ struct FieldSpec {
   std::string_view description;
 };
 
-// At most this many rules in one group, and groups nested at most this deep (the root group is
-// depth 1).
-inline constexpr int kMaxRulesPerGroup = 50;
+// At most this many conditions in a whole tree, and groups nested at most this deep (the root
+// group is depth 1).
+inline constexpr int kMaxConditions = 100;
 inline constexpr int kMaxDepth = 5;
+// Kept for callers written when a group held at most 50 rules; a group is now only bounded by
+// kMaxConditions for the whole tree.
+inline constexpr int kMaxRulesPerGroup = kMaxConditions;
 // At most this many values in the list of an in / not_in condition.
 inline constexpr int kMaxListValues = 100;
 // within_last_days takes 1 .. this many days (100 years).
@@ -46,6 +50,13 @@ const std::vector<FieldSpec>& ContactFields();
 // The spec of `name`: a catalogue field, or the customFields spec for "customFields.<key>" with a
 // key of 1 .. 64 letters, digits, '_' or '-'. nullptr for anything else.
 const FieldSpec* FindField(std::string_view name);
+
+// The <key> of "customFields.<key>", or "" when `name` does not start with the prefix.
+std::string_view CustomFieldKey(std::string_view name);
+
+// The catalogue type a declared custom field is compared as: string, number, boolean, enum, and
+// a date as a time (at day precision).
+FieldType FieldTypeOf(CustomFieldType type);
 
 // Every operator: eq ne gt gte lt lte contains not_contains in not_in exists before after
 // within_last_days.
@@ -62,18 +73,32 @@ const std::vector<std::string_view>& OperatorsFor(FieldType type);
 
 // The catalogue as ContactFieldInfo, for clients that build rule editors.
 std::vector<common::v1::ContactFieldInfo> CatalogueInfo();
+// The same for one workspace: the "customFields.<key>" entry is replaced by one entry per
+// declared custom field ("customFields.size", type "string" | "number" | "time" | "boolean" |
+// "enum" with its options), in key order.
+std::vector<common::v1::ContactFieldInfo> CatalogueInfo(const CustomFieldDecls& custom);
 
-// Checks a tree: every node a group or a condition; group op "and" | "or" with 1 .. 50 rules;
-// at most 5 groups deep; known fields; operators the field's type takes; values of the right
-// kind (see segment.proto; language is an ISO 639-1 code "fr", country an ISO 3166-1 alpha-2
-// code "FR", enum values from the catalogue, dates RFC 3339 or YYYY-MM-DD). OkStatus, or
-// kInvalidArgument with one violation per problem (at most 20), each naming its path under
-// `path`, e.g. "rules.group.rules[1].condition.operator" for path "rules".
-Status ValidateSegmentRule(const common::v1::SegmentRule& rule, std::string_view path);
+// Checks a tree. A node is a group when it has `op` or `conditions`, a condition when it has
+// `field`, `operator` or `value`; never both, never neither. The root is a group; a group's op is
+// "and" | "or" over 1 or more conditions; groups nest at most 5 deep; a tree holds at most 100
+// conditions; `not` negates the node it is on (a group or a condition). Conditions name known
+// fields, operators the field's type takes and values of the right kind (see segment.proto;
+// language is an ISO 639-1 code "fr", country an ISO 3166-1 alpha-2 code "FR", enum values from
+// the catalogue, dates RFC 3339 or YYYY-MM-DD).
+//
+// `custom`: the workspace's declared custom fields. When given, "customFields.<key>" must be
+// declared and is checked as its declared type (docs/segments.md); when nullptr (a tree written
+// without a workspace at hand, as the AI does) any well-formed key is a string field.
+//
+// OkStatus, or kInvalidArgument with one violation per problem (at most 20), each naming its path
+// under `path`, e.g. "rules.conditions[1].operator" or "rules.conditions[0].conditions[2].value[1]"
+// for path "rules".
+Status ValidateSegmentRule(const common::v1::SegmentRule& rule, std::string_view path,
+                           const CustomFieldDecls* custom = nullptr);
 
 // One line a person can read: "city is one of Lyon, Paris AND totalSpent > 1000 AND
-// (platform is whatsapp OR platform is instagram)". Nested groups are parenthesised. Meant for
-// valid trees; an invalid one still explains without failing.
+// (platform is whatsapp OR platform is instagram)". Nested groups are parenthesised, a negated
+// node reads "NOT (...)". Meant for valid trees; an invalid one still explains without failing.
 std::string ExplainSegmentRule(const common::v1::SegmentRule& rule);
 
 // True for "YYYY-MM-DD" (a real date) or an RFC 3339 time ("2026-11-21T06:30:00Z", with an
@@ -96,5 +121,16 @@ std::optional<int64_t> BeforeBoundSeconds(std::string_view value);
 // The Unix seconds an `after` value is compared with (`at or later than` for a date, whose bound is
 // the next day's 00:00 UTC; strictly later for a time). nullopt unless IsDateOrTime(value).
 std::optional<int64_t> AfterBoundSeconds(std::string_view value);
+
+// The same bounds at millisecond precision, as both evaluators (evaluate.h, sql.h) compare them
+// with Unix-ms times t:
+//   before V  holds when  t <  BeforeBoundMs(V)
+//   after V   holds when  t >= AfterBoundMs(V)
+// A date D: BeforeBoundMs is D 00:00 UTC, AfterBoundMs the next day's 00:00 UTC. An instant I
+// (any fraction of a second, any offset): BeforeBoundMs = ceil(I in ms), AfterBoundMs =
+// floor(I in ms) + 1, so both are strict at any precision ("before 10:00:00.5004Z" takes
+// 10:00:00.500, "after 10:00:00.5Z" starts at 10:00:00.501). nullopt unless IsDateOrTime(value).
+std::optional<int64_t> BeforeBoundMs(std::string_view value);
+std::optional<int64_t> AfterBoundMs(std::string_view value);
 
 }  // namespace salesos::segments

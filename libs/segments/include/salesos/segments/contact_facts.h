@@ -21,14 +21,14 @@ struct ContactFacts {
   std::string source;         // chat | manual | import | api
   std::string journey_stage;  // awareness | interest | consideration | purchase | retention
   std::string status;         // the latest conversation's status, "" before any
-  // The platforms the contact is reachable on (a platform id is set).
+  // The platforms the contact is reachable on: that platform id is set (not NULL, not '').
   bool on_facebook = false, on_instagram = false, on_whatsapp = false;
   double lead_score = 0, total_spent = 0, orders_count = 0, visit_count = 0;
   // Unix ms; 0 means never / no value.
   int64_t created_ms = 0, last_message_ms = 0, last_order_ms = 0, last_visit_ms = 0;
   bool opted_out = false;
-  std::vector<std::string> tags;               // lower-cased (ASCII), as stored
-  std::map<std::string, CustomValue> custom;   // only the fields that have a value
+  std::vector<std::string> tags;              // lower-cased (ASCII), as stored
+  std::map<std::string, CustomValue> custom;  // only the fields that have a value
 };
 
 }  // namespace salesos::segments

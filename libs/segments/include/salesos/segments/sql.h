@@ -29,9 +29,10 @@ struct CompiledRule {
   store::Params params;  // bound to $first_param .. $first_param + params.size() - 1
 };
 
-// Compiles a tree that ValidateSegmentRule(rule, path, &custom) accepts; INVALID_ARGUMENT (with
-// the same violations) otherwise. `now_ms` anchors within_last_days. `first_param` is the number
-// of the first placeholder, so the caller can bind its own ($1 workspace id, ...) before.
+// Compiles a tree that ValidateSegmentRule(rule, "rules", &custom) accepts; otherwise returns
+// that INVALID_ARGUMENT unchanged (violation paths under "rules"). `now_ms` anchors
+// within_last_days. `first_param` is the number of the first placeholder, so the caller can bind
+// its own ($1 workspace id, ...) before. The semantics are docs/segments.md's.
 Result<CompiledRule> CompileSegmentRule(const common::v1::SegmentRule& rule,
                                         const CustomFieldDecls& custom, SqlDialect dialect,
                                         int64_t now_ms, int first_param);
