@@ -39,6 +39,24 @@ CampaignResolver CampaignsOf(std::shared_ptr<grpc::Channel> campaign_channel,
   };
 }
 
+SegmentResolver SegmentsOf(std::shared_ptr<grpc::Channel> campaign_channel,
+                           rpc::ServiceTokenSource& tokens, int timeout_ms) {
+  std::shared_ptr<campaign::v1::SegmentService::Stub> stub =
+      campaign::v1::SegmentService::NewStub(campaign_channel);
+  return [stub, &tokens, timeout_ms](const std::string& workspace_id,
+                                     const std::string& segment_id)
+             -> Result<common::v1::SegmentRule> {
+    campaign::v1::GetSegmentForServiceRequest req;
+    req.set_workspace_id(workspace_id);
+    req.set_segment_id(segment_id);
+    campaign::v1::Segment resp;
+    SALESOS_RETURN_IF_ERROR(
+        CallAsService(*stub, &campaign::v1::SegmentService::Stub::GetSegmentForService, tokens,
+                      timeout_ms, req, &resp));
+    return resp.rules();
+  };
+}
+
 AiReplier RepliesOf(std::shared_ptr<grpc::Channel> ai_channel, rpc::ServiceTokenSource& tokens,
                     int timeout_ms) {
   std::shared_ptr<ai_orchestration::v1::AiOrchestrationService::Stub> stub =

@@ -16,6 +16,7 @@
 
 #include "graph_client.h"
 #include "salesos/ai_orchestration/v1/ai_orchestration.pb.h"
+#include "salesos/common/v1/segment.pb.h"
 #include "salesos/core/status.h"
 #include "salesos/rpc/service_token.h"
 
@@ -27,6 +28,13 @@ using CampaignResolver = std::function<Result<std::string>(
     const std::string& workspace_id, const std::string& platform, const std::string& referral)>;
 CampaignResolver CampaignsOf(std::shared_ptr<grpc::Channel> campaign_channel,
                              rpc::ServiceTokenSource& tokens, int timeout_ms = 2000);
+
+// A segment's rule tree (campaign's GetSegmentForService): NOT_FOUND for a segment the workspace
+// does not have.
+using SegmentResolver = std::function<Result<common::v1::SegmentRule>(
+    const std::string& workspace_id, const std::string& segment_id)>;
+SegmentResolver SegmentsOf(std::shared_ptr<grpc::Channel> campaign_channel,
+                           rpc::ServiceTokenSource& tokens, int timeout_ms = 3000);
 
 // The AI's answer to a conversation's latest customer messages.
 using AiReplier = std::function<Result<ai_orchestration::v1::GenerateReplyResponse>(

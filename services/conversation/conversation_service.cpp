@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "contact_service.h"
+#include "contact_views.h"
 #include "conversation_views.h"
 #include "graph_client.h"
 #include "salesos/core/ids.h"
@@ -166,11 +168,17 @@ Status ConversationServiceImpl::DoListMessages(const rpc::Caller& caller,
 
 Status ConversationServiceImpl::FindContact(const std::string& workspace_id, const std::string& id,
                                             v1::Contact* resp) {
-  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.GetContact(workspace_id, id));
+  SALESOS_ASSIGN_OR_RETURN(auto rec, contacts_.GetContact(workspace_id, id));
   if (!rec.has_value()) {
     return NotFound(kContactNotFound);
   }
   FillContact(*rec, resp);
+  if (!rec->account_id.empty()) {
+    SALESOS_ASSIGN_OR_RETURN(auto account, contacts_.GetAccount(workspace_id, rec->account_id));
+    if (account.has_value()) {
+      FillAccount(*account, resp->mutable_account());
+    }
+  }
   return OkStatus();
 }
 
@@ -587,6 +595,14 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetContactForService(
     v1::Contact* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
     return DoGetContactForService(*req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::EvaluateSegmentForService(
+    grpc::CallbackServerContext* ctx, const v1::EvaluateSegmentForServiceRequest* req,
+    v1::EvaluateSegmentForServiceResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
+    return EvaluateSegment(db_, *req, resp);
   });
 }
 

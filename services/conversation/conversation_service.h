@@ -2,7 +2,7 @@
 
 // ConversationServiceImpl: the gRPC adapter of conversation: the public reads (any member of the
 // workspace, viewer and up) and the service-only contract (GetTranscriptForService,
-// GetContactForService). The SQL lives in conversation_store.
+// GetContactForService, EvaluateSegmentForService). The CRM's own rpcs are contact_service's. The SQL lives in conversation_store.
 //
 // Each handler runs on the work pool after the call's access decision (rpc::Handle: the rpc's
 // (salesos.api.access) rule). The Do* methods are public so tests can drive them without gRPC.
@@ -10,6 +10,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "contact_store.h"
 #include "conversation_peers.h"
 #include "conversation_store.h"
 #include "notifier.h"
@@ -32,7 +33,7 @@ struct ConversationDeps {
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
  public:
   ConversationServiceImpl(store::Store& db, rpc::WorkPool& pool, ConversationDeps deps = {})
-      : store_(db), pool_(pool), deps_(std::move(deps)) {}
+      : db_(db), store_(db), contacts_(db), pool_(pool), deps_(std::move(deps)) {}
 
   grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* ctx,
                                               const v1::ListConversationsRequest* req,
@@ -73,6 +74,9 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
   grpc::ServerUnaryReactor* GetContactForService(grpc::CallbackServerContext* ctx,
                                                  const v1::GetContactForServiceRequest* req,
                                                  v1::Contact* resp) override;
+  grpc::ServerUnaryReactor* EvaluateSegmentForService(
+      grpc::CallbackServerContext* ctx, const v1::EvaluateSegmentForServiceRequest* req,
+      v1::EvaluateSegmentForServiceResponse* resp) override;
 
   Status DoListConversations(const rpc::Caller& caller, const v1::ListConversationsRequest& req,
                              v1::ListConversationsResponse* resp);
@@ -117,7 +121,9 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
   // The screens told of an applied change (the conversation, and any message it added).
   void Tell(const Change& change);
 
+  store::Store& db_;
   ConversationStore store_;
+  ContactStore contacts_;
   rpc::WorkPool& pool_;
   ConversationDeps deps_;
 };

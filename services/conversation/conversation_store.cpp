@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "salesos/core/ids.h"
+#include "salesos/core/money.h"
+#include "salesos/core/time.h"
 
 namespace salesos::conversation {
 namespace {
@@ -217,20 +219,62 @@ std::pair<std::string, std::string> SplitName(const std::string& full) {
   return {full.substr(0, space), full.substr(space + 1)};
 }
 
+// The column of the platform's user id ("whatsapp" → whatsapp_id).
+std::string PlatformIdColumn(const std::string& platform) {
+  if (platform == "facebook") {
+    return "facebook_id";
+  }
+  return platform == "instagram" ? "instagram_id" : "whatsapp_id";
+}
+
+// The contact's id on the conversation's platform `v.platform`, in SQL over aliases v and k.
+constexpr std::string_view kRecipientId =
+    "(CASE v.platform WHEN 'facebook' THEN k.facebook_id WHEN 'instagram' THEN k.instagram_id "
+    "ELSE k.whatsapp_id END)";
+
+// Finds the contact by the platform's id column; a WhatsApp sender no contact has yet joins the
+// contact whose phone is +<wa_id> (made by hand or imported). Otherwise a new chat contact.
 Result<ContactRecord> UpsertContact(store::Executor& tx, const InboundMessage& in, bool& created) {
+  const std::string column = PlatformIdColumn(in.platform);
   SALESOS_ASSIGN_OR_RETURN(
       auto existing,
       AtMostOne(tx.Query(Select(kContactColumns, "contacts",
-                                "workspace_id = $1 AND platform = $2 AND platform_user_id = $3"),
-                         {in.workspace_id, in.platform, in.platform_user_id}),
+                                "workspace_id = $1 AND " + column + " = $2"),
+                         {in.workspace_id, in.platform_user_id}),
                 ContactFromRow));
-  if (existing.has_value()) {
-    if (!in.contact_name.empty() && existing->full_name != in.contact_name) {
-      auto [first, last] = SplitName(in.contact_name);
+  if (!existing.has_value() && in.platform == "whatsapp" && !in.platform_user_id.empty()) {
+    SALESOS_ASSIGN_OR_RETURN(
+        existing,
+        AtMostOne(tx.Query(Select(kContactColumns, "contacts",
+                                  "workspace_id = $1 AND phone = $2 AND whatsapp_id IS NULL "
+                                  "ORDER BY id LIMIT 1"),
+                           {in.workspace_id, "+" + in.platform_user_id}),
+                  ContactFromRow));
+    if (existing.has_value()) {
       auto n = tx.Exec(
-          "UPDATE contacts SET full_name = $3, first_name = $4, last_name = $5 "
+          "UPDATE contacts SET whatsapp_id = $3, updated_at = $4 WHERE workspace_id = $1 AND "
+          "id = $2",
+          {in.workspace_id, existing->id, in.platform_user_id, in.now});
+      if (!n.ok()) {
+        return n.status();
+      }
+    }
+  }
+  if (existing.has_value()) {
+    // The platform's profile name only renames a contact the platform made; a name a person
+    // entered (or imported) stays, and only an empty one is filled in.
+    const bool chat_made = existing->platform == in.platform;
+    if (!in.contact_name.empty() && existing->full_name != in.contact_name &&
+        (chat_made || existing->full_name.empty())) {
+      auto [first, last] = SplitName(in.contact_name);
+      if (!chat_made && (!existing->first_name.empty() || !existing->last_name.empty())) {
+        first = existing->first_name;
+        last = existing->last_name;
+      }
+      auto n = tx.Exec(
+          "UPDATE contacts SET full_name = $3, first_name = $4, last_name = $5, updated_at = $6 "
           "WHERE workspace_id = $1 AND id = $2",
-          {in.workspace_id, existing->id, in.contact_name, first, last});
+          {in.workspace_id, existing->id, in.contact_name, first, last, in.now});
       if (!n.ok()) {
         return n.status();
       }
@@ -248,12 +292,39 @@ Result<ContactRecord> UpsertContact(store::Executor& tx, const InboundMessage& i
   c.full_name = in.contact_name;
   std::tie(c.first_name, c.last_name) = SplitName(in.contact_name);
   c.created_at = in.now;
-  SALESOS_RETURN_IF_ERROR(
-      Insert(tx, "contacts", kContactColumns,
-             {c.id, c.workspace_id, c.platform, c.platform_user_id, c.first_name, c.last_name,
-              c.full_name, c.email, c.phone, c.created_at}));
+  // A WhatsApp id is the number: the contact's phone in E.164.
+  if (in.platform == "whatsapp" && in.platform_user_id.size() >= 8 &&
+      in.platform_user_id.size() <= 15 &&
+      in.platform_user_id.find_first_not_of("0123456789") == std::string::npos) {
+    c.phone = "+" + in.platform_user_id;
+  }
+  const int64_t created_ms = ParseRfc3339Millis(in.now).value_or(NowUnixMillis());
+  auto n = tx.Exec("INSERT INTO contacts (" + std::string(kContactColumns) + ", " + column +
+                       ", source, created_ms, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                       "$8, $9, $10, $11, 'chat', $12, $10)",
+                   {c.id, c.workspace_id, c.platform, c.platform_user_id, c.first_name,
+                    c.last_name, c.full_name, c.email, c.phone, c.created_at, c.platform_user_id,
+                    created_ms});
+  if (!n.ok()) {
+    return n.status();
+  }
   created = true;
   return c;
+}
+
+// Keeps the contact's copy of its conversations current, in the transaction that changed one:
+// the latest conversation's status and lead score, and when it last had a message.
+Status SyncContact(store::Executor& tx, const ConversationRecord& c) {
+  const int64_t last_ms = ParseRfc3339Millis(c.last_message_at).value_or(0);
+  static const std::string latest =
+      "FROM conversations v WHERE v.workspace_id = $1 AND v.contact_id = $2 ORDER BY "
+      "v.last_message_at DESC, v.id DESC LIMIT 1";
+  auto n = tx.Exec("UPDATE contacts SET status = COALESCE((SELECT v.status " + latest +
+                       "), ''), lead_score = COALESCE((SELECT v.lead_score " + latest +
+                       "), 0), last_message_ms = (CASE WHEN last_message_ms < $3 THEN $3 ELSE "
+                       "last_message_ms END) WHERE workspace_id = $1 AND id = $2",
+                   {c.workspace_id, c.contact_id, last_ms});
+  return n.ok() ? OkStatus() : n.status();
 }
 
 Result<ConversationRecord> FindOrOpenConversation(store::Executor& tx, const InboundMessage& in,
@@ -337,7 +408,8 @@ Result<InboundOutcome> ConversationStore::AppendInbound(const InboundMessage& in
     }
     c.last_message_at = in.now;
     c.updated_at = in.now;
-    return WriteConversation(tx, c);
+    SALESOS_RETURN_IF_ERROR(WriteConversation(tx, c));
+    return SyncContact(tx, c);
   });
   if (!st.ok()) {
     return st;
@@ -374,8 +446,8 @@ Result<int64_t> ConversationStore::AdvanceDeliveryUpTo(const std::string& worksp
           " < $6 AND "
           "conversation_id IN (SELECT v.id FROM conversations v JOIN contacts c ON c.id = "
           "v.contact_id "
-          "WHERE v.workspace_id = $1 AND c.workspace_id = $1 AND c.platform = $2 AND "
-          "c.platform_user_id = $3)",
+          "WHERE v.workspace_id = $1 AND c.workspace_id = $1 AND v.platform = $2 AND "
+          "c." + PlatformIdColumn(platform) + " = $3)",
       {workspace_id, platform, platform_user_id, watermark_ms, status, Rank(status)});
 }
 
@@ -399,8 +471,8 @@ Result<bool> ConversationStore::HasOpenConversation(const std::string& workspace
                                                     const std::string& platform_user_id) {
   SALESOS_ASSIGN_OR_RETURN(
       auto rows, db_.Query("SELECT 1 FROM conversations v JOIN contacts k ON k.id = v.contact_id "
-                           "WHERE k.workspace_id = $1 AND k.platform = $2 AND k.platform_user_id "
-                           "= $3 AND v.workspace_id = $1 AND v.platform = $2 AND v." +
+                           "WHERE k.workspace_id = $1 AND k." + PlatformIdColumn(platform) +
+                               " = $3 AND v.workspace_id = $1 AND v.platform = $2 AND v." +
                                std::string(kOpen) + " LIMIT 1",
                            {workspace_id, platform, platform_user_id}));
   return !rows.empty();
@@ -526,7 +598,22 @@ Result<Change> ConversationStore::Mutate(const std::string& workspace_id,
       SALESOS_RETURN_IF_ERROR(InsertMessage(tx, m));
     }
     change.added = std::move(add);
-    return WriteConversation(tx, change.after);
+    SALESOS_RETURN_IF_ERROR(WriteConversation(tx, change.after));
+    SALESOS_RETURN_IF_ERROR(SyncContact(tx, change.after));
+    const auto& after = change.after;
+    if (change.before.converted_at.empty() && !after.converted_at.empty()) {
+      // A sale: the contact's stats, in the currency's major unit.
+      auto n = tx.Exec(
+          "UPDATE contacts SET total_spent = total_spent + $3, orders_count = orders_count + 1, "
+          "last_order_ms = $4 WHERE workspace_id = $1 AND id = $2",
+          {after.workspace_id, after.contact_id,
+           MinorToMajor(after.order_value_minor, after.currency),
+           ParseRfc3339Millis(after.converted_at).value_or(NowUnixMillis())});
+      if (!n.ok()) {
+        return n.status();
+      }
+    }
+    return OkStatus();
   });
   if (!st.ok()) {
     return st;
@@ -589,7 +676,8 @@ Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int6
       auto rows,
       db_.Query(
           "SELECT " + columns +
-              ", v.platform, v.integration_id, k.platform_user_id FROM messages m JOIN "
+              ", v.platform, v.integration_id, " + std::string(kRecipientId) +
+              " FROM messages m JOIN "
               "conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = "
               "v.contact_id WHERE m.delivery_status = 'pending' AND m.next_attempt_ms <= $1 "
               "AND m.send_lease_until_ms < $1 AND NOT EXISTS (SELECT 1 FROM messages p WHERE "

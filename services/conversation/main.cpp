@@ -3,6 +3,10 @@
 #include <memory>
 
 #include "ai_turns.h"
+#include "contact_service.h"
+#include "contact_views.h"
+#include "conversation_views.h"
+#include "import_jobs.h"
 #include "conversation_data_store.h"
 #include "conversation_lib_migrations.h"
 #include "conversation_peers.h"
@@ -12,6 +16,7 @@
 #include "notifier.h"
 #include "outbox.h"
 #include "salesos/data_admin/data_admin.h"
+#include "salesos/rpc/realtime.h"
 #include "salesos/rpc/service_main.h"
 #include "salesos/rpc/stream_consumer.h"
 
@@ -25,6 +30,7 @@ struct ConversationState {
   std::unique_ptr<salesos::conversation::Outbox> outbox;
   std::unique_ptr<salesos::conversation::AiTurnController> turns;
   std::unique_ptr<salesos::conversation::InboundConsumer> inbound;
+  std::unique_ptr<salesos::conversation::ImportJobs> imports;
   std::unique_ptr<salesos::rpc::StreamConsumer> consumer;
 };
 
@@ -100,6 +106,33 @@ int main(int argc, char** argv) {
     auto service =
         std::make_unique<conversation::ConversationServiceImpl>(ctx.store, ctx.pool, deps);
 
+    // Contacts written before the CRM migration get their created_ms (rules need it).
+    SALESOS_RETURN_IF_ERROR(conversation::ContactStore(ctx.store).BackfillCreatedMs());
+    redis::ClientPtr redis = ctx.redis;
+    auto publish = [redis](const std::string& type, const std::string& workspace_id,
+                           const std::string& json) {
+      if (redis) {
+        (void)rpc::PublishRealtime(*redis, {type, workspace_id, "", json});
+      }
+    };
+    conversation::ImportJobsOptions import_options;
+    import_options.lease_ms = lease;
+    state.imports = std::make_unique<conversation::ImportJobs>(
+        ctx.store,
+        [publish](const conversation::JobRow& job) {
+          conversation::v1::Job view;
+          conversation::FillJob(job, &view);
+          publish("job.updated", job.workspace_id, conversation::ToJson(view));
+        },
+        import_options);
+    auto* imports = state.imports.get();
+    conversation::ContactDeps contact_deps;
+    contact_deps.segments = conversation::SegmentsOf(ctx.peer("campaign"), ctx.service_tokens);
+    contact_deps.publish = publish;
+    contact_deps.wake_imports = [imports] { imports->Notify(); };
+    auto contacts = std::make_unique<conversation::ContactServiceImpl>(ctx.store, ctx.pool,
+                                                                       std::move(contact_deps));
+
     conversation::InboundOptions inbound_options;
     inbound_options.ai_debounce_ms = debounce;
     inbound_options.on_ai_turn = [turns] { turns->Notify(); };
@@ -121,7 +154,8 @@ int main(int argc, char** argv) {
     state.outbox->Start();
     state.turns->Start();
     state.consumer->Start();
-    return rpc::Services(std::move(service),
+    state.imports->Start();
+    return rpc::Services(std::move(service), std::move(contacts),
                          std::make_unique<data_admin::DataAdminServiceImpl>(
                              conversation::ConversationDataCatalog(ctx.store), ctx.events, ctx.pool));
   };
@@ -135,6 +169,9 @@ int main(int argc, char** argv) {
     }
     if (state.outbox) {
       state.outbox->Stop();
+    }
+    if (state.imports) {
+      state.imports->Stop();
     }
   };
   return rpc::RunService(argc, argv, def);

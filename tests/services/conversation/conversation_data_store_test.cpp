@@ -74,7 +74,7 @@ void CountsListsAndGets(store::Store& db) {
   Seed(db);
   auto catalog = ConversationDataCatalog(db);
   CHECK(Counts(*catalog, "w1") ==
-        std::map<std::string, int64_t>{{"contacts", 2}, {"conversations", 3}, {"messages", 4}});
+        std::map<std::string, int64_t>{{"contacts", 2}, {"conversations", 3}, {"messages", 4}, {"accounts", 0}, {"contact_fields", 0}, {"jobs", 0}});
   CHECK(Counts(*catalog, "")["messages"] == 5);  // every workspace
 
   // q: case-insensitive substring; % and _ are literal.
@@ -128,7 +128,7 @@ void DeletesWithDependants(store::Store& db) {
   REQUIRE_OK(logic.Delete(req, &resp));
   CHECK(resp.removed() == 1 + 2 + 3);  // the contact, its 2 conversations, their 3 messages
   CHECK(Counts(*catalog, "w1") ==
-        std::map<std::string, int64_t>{{"contacts", 1}, {"conversations", 1}, {"messages", 1}});
+        std::map<std::string, int64_t>{{"contacts", 1}, {"conversations", 1}, {"messages", 1}, {"accounts", 0}, {"contact_fields", 0}, {"jobs", 0}});
   CHECK(Counts(*catalog, "w2")["messages"] == 1);
   auto len = Unwrap(redis->Command({"XLEN", "salesos:events"}));
   CHECK(len.integer == 1);
@@ -152,11 +152,11 @@ void ClearsOneWorkspace(store::Store& db) {
   auto catalog = ConversationDataCatalog(db);
   auto removed = Unwrap(catalog->Clear("w1"));
   CHECK(removed ==
-        std::map<std::string, int64_t>{{"contacts", 2}, {"conversations", 3}, {"messages", 4}});
+        std::map<std::string, int64_t>{{"contacts", 2}, {"conversations", 3}, {"messages", 4}, {"accounts", 0}, {"contact_fields", 0}, {"jobs", 0}});
   CHECK(Counts(*catalog, "w1") ==
-        std::map<std::string, int64_t>{{"contacts", 0}, {"conversations", 0}, {"messages", 0}});
+        std::map<std::string, int64_t>{{"contacts", 0}, {"conversations", 0}, {"messages", 0}, {"accounts", 0}, {"contact_fields", 0}, {"jobs", 0}});
   CHECK(Counts(*catalog, "w2") ==
-        std::map<std::string, int64_t>{{"contacts", 1}, {"conversations", 1}, {"messages", 1}});
+        std::map<std::string, int64_t>{{"contacts", 1}, {"conversations", 1}, {"messages", 1}, {"accounts", 0}, {"contact_fields", 0}, {"jobs", 0}});
 
   auto exported = Unwrap(catalog->Export("w2", {"messages"}, 0));
   REQUIRE(exported.size() == 1);
