@@ -55,7 +55,9 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
       req.set(k, v);
     }
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-      req.set(http::field::content_type, "application/json");
+      if (req.find(http::field::content_type) == req.end()) {
+        req.set(http::field::content_type, "application/json");
+      }
       req.body() = body;
       req.prepare_payload();
     }
