@@ -14,7 +14,7 @@
 #include "salesos/analytics/v1/analytics.pb.h"
 #include "salesos/api/http_body.pb.h"
 #include "salesos/core/status.h"
-#include "time_zone.h"
+#include "salesos/core/time_zone.h"
 
 namespace salesos::analytics {
 

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 
 #include "salesos/core/ids.h"
+#include "salesos/core/time_zone.h"
 #include "salesos/segments/catalogue.h"
 
 namespace salesos::conversation {
@@ -470,29 +470,7 @@ CustomValues CustomValuesFromJson(std::string_view json, const segments::CustomF
   return out;
 }
 
-bool TimeZoneExists(std::string_view name) {
-  if (name == "UTC" || name == "Etc/UTC") {
-    return true;
-  }
-  if (name.empty() || name.size() > 64 || name.front() == '/' || name.front() == '.' ||
-      name.find("..") != std::string_view::npos || name.find("//") != std::string_view::npos) {
-    return false;
-  }
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '/' ||
-          c == '_' || c == '-' || c == '+')) {
-      return false;
-    }
-  }
-  // The compiled tz database (Debian's tzdata) has one TZif file per zone; the analytics service
-  // reads them fully (services/analytics/time_zone.h). Existence is all a contact's date needs.
-  const char* dir = std::getenv("TZDIR");
-  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo") +
-                     "/" + std::string(name);
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  return in.read(magic, 4) && std::string_view(magic, 4) == "TZif";
-}
+bool TimeZoneExists(std::string_view name) { return TimeZone::Load(name).ok(); }
 
 Status NormalizeImportantDate(v1::ImportantDate* d, std::string_view field) {
   const std::string f(field);

@@ -4,7 +4,7 @@
 
 #include "salesos/core/time.h"
 #include "salesos/events/v1/events.pb.h"
-#include "time_zone.h"
+#include "salesos/core/time_zone.h"
 
 namespace salesos::analytics::testing {
 

@@ -1,4 +1,4 @@
-#include "time_zone.h"
+#include "salesos/core/time_zone.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <sstream>
 
-namespace salesos::analytics {
+namespace salesos {
 namespace {
 
 constexpr int64_t kDay = 86400;
@@ -422,4 +422,4 @@ int64_t TimeZone::FromLocal(int64_t local) const {
   return found ? best : local - before;  // in a gap: where the gap ends
 }
 
-}  // namespace salesos::analytics
+}  // namespace salesos

@@ -1,11 +1,11 @@
 // TimeZone on the system's tz database (Debian's tzdata) and on POSIX rules: offsets across DST,
 // after the files' last transition, in the southern hemisphere and at half hours.
 
-#include "time_zone.h"
+#include "salesos/core/time_zone.h"
 
 #include <catch2/catch.hpp>
 
-namespace salesos::analytics {
+namespace salesos {
 namespace {
 
 int64_t Utc(int64_t y, int m, int d, int hh = 0, int mm = 0) {
@@ -112,4 +112,4 @@ TEST_CASE("UTC needs no files, and unknown or malformed names are refused naming
 }
 
 }  // namespace
-}  // namespace salesos::analytics
+}  // namespace salesos

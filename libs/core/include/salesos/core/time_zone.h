@@ -6,7 +6,7 @@
 // read here: their transitions, then the POSIX TZ rule of their footer for later times.
 // "UTC" (and "Etc/UTC") works without the files. Immutable, so thread-safe once loaded.
 //
-// And the civil-calendar arithmetic the rollups need: days since the epoch ↔ year/month/day.
+// And the civil-calendar arithmetic the rollups and schedules need: days since the epoch ↔ year/month/day.
 
 #include <cstdint>
 #include <memory>
@@ -16,7 +16,7 @@
 
 #include "salesos/core/status.h"
 
-namespace salesos::analytics {
+namespace salesos {
 
 class TimeZone {
  public:
@@ -76,4 +76,4 @@ int WeekdayFromDays(int64_t days);
 // floor(a / b) for b > 0.
 inline int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-}  // namespace salesos::analytics
+}  // namespace salesos
