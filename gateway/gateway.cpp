@@ -342,7 +342,8 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
   std::string_view target = req.target();
   auto q = target.find('?');
   std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  Status st = BuildRequest(route, match.params, query, req.body(), request_msg.get());
+  Status st = BuildRequest(route, match.params, query, req.body(), request_msg.get(),
+                           req[http::field::content_type]);
   if (!st.ok()) {
     fail(st);
     return;

@@ -36,7 +36,8 @@ void HttpSession::DoRead() {
   parser_->header_limit(static_cast<uint32_t>(limits_.max_header_bytes));
   // Beast checks a Content-Length against the limit as soon as the head is parsed, so the head is
   // read under the largest limit and the target's own limit is applied in OnHeader.
-  parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_webhook_body_bytes));
+  parser_->body_limit(std::max(
+      {limits_.max_body_bytes, limits_.max_webhook_body_bytes, limits_.max_upload_body_bytes}));
   stream_.expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
   // The head first: the body limit depends on the target.
   http::async_read_header(stream_, buffer_, *parser_,
@@ -48,9 +49,7 @@ void HttpSession::OnHeader(beast::error_code ec, size_t bytes) {
     OnRead(ec, bytes);
     return;
   }
-  std::string_view target = parser_->get().target();
-  body_limit_ = target.rfind("/webhooks/", 0) == 0 ? limits_.max_webhook_body_bytes
-                                                   : limits_.max_body_bytes;
+  body_limit_ = BodyLimitFor(parser_->get());
   auto length = parser_->content_length();
   if (length && *length > body_limit_) {
     OnRead(http::error::body_limit, bytes);
@@ -59,6 +58,24 @@ void HttpSession::OnHeader(beast::error_code ec, size_t bytes) {
   parser_->body_limit(body_limit_);  // for chunked bodies, counted as they arrive
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+}
+
+size_t HttpSession::BodyLimitFor(const Request& head) const {
+  std::string_view target = head.target();
+  if (target.rfind("/webhooks/", 0) == 0) {
+    return limits_.max_webhook_body_bytes;
+  }
+  // Only a body that the usual limit would refuse (or whose length is not known yet: chunked)
+  // needs the route looked up.
+  auto length = parser_->content_length();
+  if (length && *length <= limits_.max_body_bytes) {
+    return limits_.max_body_bytes;
+  }
+  Match match = gateway_.router().Find(head.method_string(), target.substr(0, target.find('?')));
+  if (match.route != nullptr && match.route->raw_body) {
+    return limits_.max_upload_body_bytes;
+  }
+  return limits_.max_body_bytes;
 }
 
 void HttpSession::RejectAndClose(const Status& status, unsigned http_status) {
@@ -110,15 +127,17 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
   if (!req.keep_alive()) {
     closing_ = true;  // read nothing more; close once answered
   }
-  std::weak_ptr<HttpSession> weak = weak_from_this();
+  // The answer holds the session: with no read pending (Connection: close, or the pipeline
+  // full) nothing else does, and the session must live to write it. Bounded: the gateway answers
+  // exactly once, every upstream call having a deadline.
   auto executor = stream_.get_executor();
-  gateway_.Handle(std::move(req), remote_ip_, [weak, slot, executor](Response res) {
-    net::post(executor, [weak, slot, res = std::move(res)]() mutable {
-      if (auto self = weak.lock()) {
-        self->Complete(slot, std::move(res));
-      }
-    });
-  });
+  gateway_.Handle(std::move(req), remote_ip_,
+                  [self = shared_from_this(), slot, executor](Response res) mutable {
+                    net::post(executor,
+                              [self = std::move(self), slot, res = std::move(res)]() mutable {
+                                self->Complete(slot, std::move(res));
+                              });
+                  });
   DoRead();
 }
 

@@ -3,8 +3,10 @@
 // HttpSession: one HTTP/1.1 connection, as in Beast's advanced server. Keep-alive, pipelining up
 // to a cap (requests are read ahead while earlier answers are pending; answers are written in
 // request order), header and body limits answered with 431 and 413, and a timeout on every read
-// and write. A WebSocket upgrade of /ws is handed, with the socket, to a WebSocketSession (when the
-// gateway has a realtime hub). All of a session's handlers run on its strand.
+// and write. The body limit is chosen from the head, before any of the body is read: the webhook
+// limit for /webhooks/, the upload limit for an upload route of the request's method and path,
+// else max_body_bytes. A WebSocket upgrade of /ws is handed, with the socket, to a WebSocketSession
+// (when the gateway has a realtime hub). All of a session's handlers run on its strand.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -24,6 +26,9 @@ struct SessionLimits {
   size_t max_body_bytes = 1024 * 1024;
   // Meta's webhooks (/webhooks/...) batch up to hundreds of items; they may be this large.
   size_t max_webhook_body_bytes = 4 * 1024 * 1024;
+  // Uploads (routes whose body is a salesos.api.HttpBody field, router.h) carry files, such as
+  // a CSV of 100,000 contacts; they may be this large (--max-upload-bytes).
+  size_t max_upload_body_bytes = 32 * 1024 * 1024;
   int read_timeout_ms = 30'000;   // for a whole request once it has started, and for idle keep-alive
   size_t pipeline_limit = 16;     // answers pending before reading stops
 };
@@ -49,6 +54,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void RejectAndClose(const Status& status, unsigned http_status);
   // Whether the request just read is a WebSocket upgrade of /ws, now handed over.
   bool HandOverUpgrade();
+  // The body limit of the request whose head was just read.
+  size_t BodyLimitFor(const Request& head) const;
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

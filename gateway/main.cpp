@@ -1,8 +1,8 @@
 // salesos-gateway: the HTTP and WebSocket edge. Routes come from the protos of the six services;
 // /ws relays the workspaces' realtime events (docs/realtime.md).
 #include <absl/synchronization/mutex.h>
-#include <boost/asio/io_context.hpp>
 
+#include <boost/asio/io_context.hpp>
 #include <iostream>
 #include <thread>
 
@@ -14,6 +14,7 @@
 #include "salesos/core/time.h"
 #include "salesos/redis/subscriber.h"
 #include "salesos/rpc/client.h"
+#include "salesos/rpc/message_limits.h"
 #include "salesos/rpc/realtime.h"
 #include "salesos/rpc/revocations.h"
 #include "salesos/rpc/server.h"
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
   }
   config.Add("threads", "0", "I/O threads (0: one per core)");
   config.Add("max-body-bytes", "1048576", "largest request body accepted (413 beyond)");
+  config.Add("max-upload-bytes", "33554432",
+             "largest body of an upload route (a file, e.g. a contacts CSV) accepted (413 beyond)");
   config.Add("max-header-bytes", "16384", "largest request head accepted (431 beyond)");
   config.Add("read-timeout-ms", "30000", "time to read a request, and keep-alive idle time");
   config.Add("pipeline-limit", "16", "pipelined requests pending per connection");
@@ -95,6 +98,14 @@ int main(int argc, char** argv) {
           ") must be between 0 (no limit) and " +
           std::to_string(gateway::RateLimiter::kMaxPerMinute));
     }
+  }
+  // An upload travels to its service as one gRPC message, with room left for the request's
+  // other fields.
+  constexpr int64_t kMaxUploadBytes = rpc::kMaxMessageBytes - 1024 * 1024;
+  if (config.GetInt("max-upload-bytes") < 1 ||
+      config.GetInt("max-upload-bytes") > kMaxUploadBytes) {
+    Die("bad configuration: --max-upload-bytes (SALESOS_MAX_UPLOAD_BYTES) must be between 1 and " +
+        std::to_string(kMaxUploadBytes) + " (the gRPC message limit less 1 MiB)");
   }
   gateway::RealtimeOptions realtime;
   constexpr std::pair<const char*, int64_t> kRealtimeMinimums[] = {
@@ -192,6 +203,7 @@ int main(int argc, char** argv) {
 
   gateway::SessionLimits limits;
   limits.max_body_bytes = static_cast<size_t>(config.GetInt("max-body-bytes"));
+  limits.max_upload_body_bytes = static_cast<size_t>(config.GetInt("max-upload-bytes"));
   limits.max_header_bytes = static_cast<size_t>(config.GetInt("max-header-bytes"));
   limits.read_timeout_ms = static_cast<int>(config.GetInt("read-timeout-ms"));
   limits.pipeline_limit = static_cast<size_t>(std::max<int64_t>(1, config.GetInt("pipeline-limit")));

@@ -2,6 +2,7 @@
 
 #include "salesos/api/access.pb.h"
 #include "salesos/api/http.pb.h"
+#include "salesos/api/http_body.pb.h"
 
 namespace salesos::gateway {
 namespace {
@@ -26,6 +27,54 @@ std::vector<std::string> SplitPath(std::string_view path) {
 
 bool IsVariable(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether two templates match exactly the same paths: the same literals, variables at the same
+// places (whatever their names).
+bool SameShape(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    bool va = IsVariable(a[i]);
+    if (va != IsVariable(b[i]) || (!va && a[i] != b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether template `a` is more specific than `b` (both matching one path): at the first segment
+// where one has a literal and the other a variable, the literal wins.
+bool MoreSpecific(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    bool va = IsVariable(a[i]);
+    bool vb = IsVariable(b[i]);
+    if (va != vb) {
+      return vb;
+    }
+  }
+  return false;
+}
+
+// The path parameters of `segments` under `route`, or false when it does not match.
+bool MatchPath(const Route& route, const std::vector<std::string>& segments, PathParams* params) {
+  if (route.segments.size() != segments.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& t = route.segments[i];
+    if (IsVariable(t)) {
+      std::string value;
+      if (!PercentDecode(segments[i], false, &value) || value.empty()) {
+        return false;
+      }
+      params->emplace_back(t.substr(1, t.size() - 2), std::move(value));
+    } else if (t != segments[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -111,7 +160,17 @@ Status Router::AddUpstream(const std::string& upstream) {
         return InvalidArgument(method->full_name() + ": path must start with '/'");
       }
       if (!rule.body().empty() && rule.body() != "*") {
-        return InvalidArgument(method->full_name() + ": body must be \"*\" or empty");
+        const auto* field = method->input_type()->FindFieldByName(rule.body());
+        if (field == nullptr || field->is_repeated() ||
+            field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+          return InvalidArgument(method->full_name() +
+                                 ": body must be \"*\", empty or a message "
+                                 "field of " +
+                                 method->input_type()->full_name() + ", not \"" + rule.body() +
+                                 "\"");
+        }
+        r.body_field = field;
+        r.raw_body = field->message_type() == api::HttpBody::descriptor();
       }
       r.segments = SplitPath(r.path_template);
       for (const auto& seg : r.segments) {
@@ -120,6 +179,10 @@ Status Router::AddUpstream(const std::string& upstream) {
           if (method->input_type()->FindFieldByName(field) == nullptr) {
             return InvalidArgument(method->full_name() + ": path variable {" + field +
                                    "} is not a field of " + method->input_type()->full_name());
+          }
+          if (field == rule.body()) {
+            return InvalidArgument(method->full_name() + ": path variable {" + field +
+                                   "} is also the body field");
           }
         }
       }
@@ -130,7 +193,7 @@ Status Router::AddUpstream(const std::string& upstream) {
       r.grpc_method = "/" + service->full_name() + "/" + method->name();
       r.method = method;
       for (const auto& other : routes_) {
-        if (other.http_method == r.http_method && other.segments == r.segments) {
+        if (other.http_method == r.http_method && SameShape(other.segments, r.segments)) {
           return InvalidArgument("route " + r.http_method + " " + r.path_template + " of " +
                                  method->full_name() + " is already served by " +
                                  other.method->full_name());
@@ -146,35 +209,19 @@ Match Router::Find(std::string_view http_method, std::string_view path) const {
   Match result;
   std::vector<std::string> segments = SplitPath(path);
   for (const auto& route : routes_) {
-    if (route.segments.size() != segments.size()) {
-      continue;
-    }
     PathParams params;
-    bool matched = true;
-    for (size_t i = 0; i < segments.size() && matched; ++i) {
-      const std::string& t = route.segments[i];
-      if (IsVariable(t)) {
-        std::string value;
-        if (!PercentDecode(segments[i], false, &value) || value.empty()) {
-          matched = false;
-        } else {
-          params.emplace_back(t.substr(1, t.size() - 2), std::move(value));
-        }
-      } else if (t != segments[i]) {
-        matched = false;
-      }
-    }
-    if (!matched) {
+    if (!MatchPath(route, segments, &params)) {
       continue;
     }
     if (route.http_method != http_method) {
-      result.method_mismatch = true;
+      result.method_mismatch = result.route == nullptr;
       continue;
     }
-    result.route = &route;
-    result.params = std::move(params);
-    result.method_mismatch = false;
-    return result;
+    if (result.route == nullptr || MoreSpecific(route.segments, result.route->segments)) {
+      result.route = &route;
+      result.params = std::move(params);
+      result.method_mismatch = false;
+    }
   }
   return result;
 }

@@ -3,6 +3,18 @@
 // Router: the HTTP routes of the public API, built at start-up from the (salesos.api.http) option
 // of every rpc of every upstream service's proto file. Immutable after Build, so shared freely
 // between threads.
+//
+// Precedence: when several routes match a path, the most specific wins whatever the order they
+// were declared in: compared segment by segment from the left, at the first segment where they
+// differ a literal beats a variable (`GET /api/v1/contacts/export` wins over
+// `GET /api/v1/contacts/{id}` for /api/v1/contacts/export, and {id} takes every other id). Two
+// routes of one method whose paths differ only in their variables' names are a conflict.
+//
+// Bodies: `body: "*"` is the request message as JSON; `body: "<field>"` names a message field of
+// the request: when it is a salesos.api.HttpBody (api/http_body.proto) the route is an upload and
+// the raw request body goes, unparsed, to its `content` with the request's Content-Type in
+// `content_type`; any other message field is filled from the JSON body. Path and query parameters
+// fill the other fields either way.
 
 #include <google/protobuf/descriptor.h>
 
@@ -20,7 +32,11 @@ struct Route {
   std::string http_method;   // "GET", "POST", ...
   std::string path_template; // "/api/v1/campaigns/{id}"
   std::vector<std::string> segments;  // "api", "v1", "campaigns", "{id}"
-  std::string body;          // "*" or ""
+  std::string body;                   // "*", "" or the name of the field the body fills
+  // The field `body` names (nullptr for "*" and ""), and whether it is a salesos.api.HttpBody
+  // that takes the raw body (an upload, with its own size limit in http_session).
+  const google::protobuf::FieldDescriptor* body_field = nullptr;
+  bool raw_body = false;
   bool allow_anonymous = false;      // access.anonymous()
   api::AccessRule access;            // who may call it (the gateway fails fast on it)
   std::string upstream;      // "auth": which service answers
@@ -41,6 +57,8 @@ class Router {
   // Adds the routes of every service in the proto file of `upstream` ("salesos/<upstream>/v1/
   // <upstream>.proto"). kInvalidArgument for a conflicting or malformed route, naming the rpc.
   Status AddUpstream(const std::string& upstream);
+  // The most specific route of `http_method` matching `path` (without the query), with its path
+  // parameters decoded; method_mismatch when only routes of other methods match it.
   Match Find(std::string_view http_method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 

@@ -200,19 +200,37 @@ Status SetFieldFromText(Message* msg, const FieldDescriptor* f, std::string_view
 }
 
 Status BuildRequest(const Route& route, const PathParams& params, std::string_view query,
-                    std::string_view body, Message* out) {
-  if (route.body == "*") {
+                    std::string_view body, Message* out, std::string_view content_type) {
+  if (route.raw_body) {
+    if (body.empty()) {
+      return FieldError(route.body_field->json_name(), "the request body is empty: send the file");
+    }
+    Message* file = out->GetReflection()->MutableMessage(out, route.body_field);
+    const auto* d = file->GetDescriptor();
+    const auto* refl = file->GetReflection();
+    refl->SetString(file, d->FindFieldByName("content"), std::string(body));
+    refl->SetString(file, d->FindFieldByName("content_type"), std::string(content_type));
+  } else if (route.body == "*" || route.body_field != nullptr) {
     std::string_view trimmed = body;
     while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) {
       trimmed.remove_prefix(1);
     }
     if (!trimmed.empty()) {
+      Message* target = route.body_field == nullptr
+                            ? out
+                            : out->GetReflection()->MutableMessage(out, route.body_field);
       google::protobuf::util::JsonParseOptions options;
       options.ignore_unknown_fields = false;
       auto st = google::protobuf::util::JsonStringToMessage(
-          google::protobuf::StringPiece(body.data(), body.size()), out, options);
+          google::protobuf::StringPiece(body.data(), body.size()), target, options);
       if (!st.ok()) {
-        return JsonError(std::string(st.message()));
+        Status err = JsonError(std::string(st.message()));
+        if (route.body_field != nullptr && err.violations().size() == 1) {
+          // The body is the named field: name what is wrong in it as a path from the request.
+          const FieldViolation& v = err.violations().front();
+          return FieldError(route.body_field->json_name() + "." + v.field, v.description);
+        }
+        return err;
       }
     }
   }

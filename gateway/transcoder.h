@@ -1,7 +1,8 @@
 #pragma once
 
 // Transcoder: JSON ⇄ proto with protobuf's JSON mapping (lowerCamelCase names; proto names are
-// accepted too), plus path variables and query parameters filled into the request message.
+// accepted too), plus path variables and query parameters filled into the request message, and
+// raw bodies (uploads) and answers (downloads) as salesos.api.HttpBody.
 // Unknown fields are rejected with INVALID_ARGUMENT naming the field. Pure and thread-safe.
 
 #include <google/protobuf/message.h>
@@ -14,10 +15,16 @@
 
 namespace salesos::gateway {
 
-// Fills `out` (of the route's input type) from the JSON body (when the route takes one), the
-// query string (without '?') and the path parameters, in that order, so the path wins.
+// Fills `out` (of the route's input type) from the body (when the route takes one), the query
+// string (without '?') and the path parameters, in that order, so the path wins. The body is the
+// JSON of the whole message (`body: "*"`) or of the field the route names; an upload route
+// (route.raw_body) puts it, unparsed, in that salesos.api.HttpBody field's `content`, and
+// `content_type` (the request's Content-Type, as sent) in its `content_type`: what the content
+// is, and whether its type will do, is the service's to judge. An empty upload is INVALID_ARGUMENT
+// naming the field.
 Status BuildRequest(const Route& route, const PathParams& params, std::string_view query,
-                    std::string_view body, google::protobuf::Message* out);
+                    std::string_view body, google::protobuf::Message* out,
+                    std::string_view content_type = {});
 
 // The JSON of a response: lowerCamelCase, every field present (zeros and empty lists included).
 std::string ToJson(const google::protobuf::Message& message);

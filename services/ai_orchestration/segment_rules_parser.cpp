@@ -564,59 +564,112 @@ const Words kCreatedVerbs = {
 const Words kNewWords = {"new",    "nouveaux", "nouvelles", "nouveau", "nuevos",
                          "nuevas", "neue",     "neuen",     "novos",   "novas"};
 
-const Table<std::string_view> kStatusWords = {{"new", "new"},
-                                              {"nouveaux", "new"},
-                                              {"nuevos", "new"},
-                                              {"neue", "new"},
-                                              {"novos", "new"},
-                                              {"engaged", "engaged"},
-                                              {"engages", "engaged"},
-                                              {"engagees", "engaged"},
-                                              {"comprometidos", "engaged"},
-                                              {"engajados", "engaged"},
-                                              {"qualified", "qualified"},
-                                              {"qualifies", "qualified"},
-                                              {"qualifiees", "qualified"},
-                                              {"calificados", "qualified"},
-                                              {"cualificados", "qualified"},
-                                              {"qualifiziert", "qualified"},
-                                              {"qualifizierte", "qualified"},
-                                              {"qualifizierten", "qualified"},
-                                              {"qualificados", "qualified"},
-                                              {"ready to buy", "ready_to_buy"},
-                                              {"ready_to_buy", "ready_to_buy"},
-                                              {"ready to purchase", "ready_to_buy"},
-                                              {"pret a acheter", "ready_to_buy"},
-                                              {"prets a acheter", "ready_to_buy"},
-                                              {"listo para comprar", "ready_to_buy"},
-                                              {"listos para comprar", "ready_to_buy"},
-                                              {"kaufbereit", "ready_to_buy"},
-                                              {"kaufbereite", "ready_to_buy"},
-                                              {"pronto para comprar", "ready_to_buy"},
-                                              {"prontos para comprar", "ready_to_buy"},
-                                              {"needs human", "needs_human"},
-                                              {"needs_human", "needs_human"},
-                                              {"need human", "needs_human"},
-                                              {"needs a human", "needs_human"},
-                                              {"need a human", "needs_human"},
-                                              {"needs an agent", "needs_human"},
-                                              {"need an agent", "needs_human"},
-                                              {"waiting for a human", "needs_human"},
-                                              {"waiting for an agent", "needs_human"},
-                                              {"handed off", "needs_human"},
-                                              {"converted", "converted"},
-                                              {"convertis", "converted"},
-                                              {"converties", "converted"},
-                                              {"convertidos", "converted"},
-                                              {"konvertiert", "converted"},
-                                              {"konvertierte", "converted"},
-                                              {"lost", "lost"},
-                                              {"perdus", "lost"},
-                                              {"perdues", "lost"},
-                                              {"perdidos", "lost"},
-                                              {"verloren", "lost"},
-                                              {"verlorene", "lost"}};
-const Words kStatusTriggers = {"status", "statut", "estado", "estatus", "stage"};
+// A field and its value, for words that name one of several fields.
+struct FieldValue {
+  std::string_view field;
+  std::string_view value;
+};
+constexpr FieldValue kQualified{"status", "qualified"};
+constexpr FieldValue kConverted{"status", "converted"};
+constexpr FieldValue kClosed{"status", "closed"};
+constexpr FieldValue kArchived{"status", "archived"};
+constexpr FieldValue kReadyToBuy{"journeyStage", "purchase"};
+
+// The status of the contact's latest conversation, and "ready to buy" (the purchase stage of the
+// journey). "needs a human" (an open hand-off) is not a contact field: it stays unparsed.
+const Table<FieldValue> kStatusWords = {{"qualified", kQualified},
+                                        {"qualifies", kQualified},
+                                        {"qualifiees", kQualified},
+                                        {"calificados", kQualified},
+                                        {"cualificados", kQualified},
+                                        {"qualifiziert", kQualified},
+                                        {"qualifizierte", kQualified},
+                                        {"qualifizierten", kQualified},
+                                        {"qualificados", kQualified},
+                                        {"converted", kConverted},
+                                        {"convertis", kConverted},
+                                        {"converties", kConverted},
+                                        {"convertidos", kConverted},
+                                        {"konvertiert", kConverted},
+                                        {"konvertierte", kConverted},
+                                        {"lost", kClosed},
+                                        {"perdus", kClosed},
+                                        {"perdues", kClosed},
+                                        {"perdidos", kClosed},
+                                        {"verloren", kClosed},
+                                        {"verlorene", kClosed},
+                                        {"closed", kClosed},
+                                        {"fermes", kClosed},
+                                        {"fermees", kClosed},
+                                        {"cerrados", kClosed},
+                                        {"geschlossen", kClosed},
+                                        {"geschlossene", kClosed},
+                                        {"fechados", kClosed},
+                                        {"archived", kArchived},
+                                        {"archives", kArchived},
+                                        {"archivados", kArchived},
+                                        {"archiviert", kArchived},
+                                        {"archivierte", kArchived},
+                                        {"arquivados", kArchived},
+                                        {"ready to buy", kReadyToBuy},
+                                        {"ready_to_buy", kReadyToBuy},
+                                        {"ready to purchase", kReadyToBuy},
+                                        {"pret a acheter", kReadyToBuy},
+                                        {"prets a acheter", kReadyToBuy},
+                                        {"listo para comprar", kReadyToBuy},
+                                        {"listos para comprar", kReadyToBuy},
+                                        {"kaufbereit", kReadyToBuy},
+                                        {"kaufbereite", kReadyToBuy},
+                                        {"pronto para comprar", kReadyToBuy},
+                                        {"prontos para comprar", kReadyToBuy}};
+// Status values that read as a status only after "status" ("status active"; "active" alone is
+// about messages).
+const Table<FieldValue> kStatusWordsAfterTrigger = {
+    {"active", {"status", "active"}}, {"open", {"status", "active"}},
+    {"actif", {"status", "active"}},  {"ouvert", {"status", "active"}},
+    {"activo", {"status", "active"}}, {"abierto", {"status", "active"}},
+    {"aktiv", {"status", "active"}},  {"offen", {"status", "active"}},
+    {"ativo", {"status", "active"}},  {"aberto", {"status", "active"}}};
+const Words kStatusTriggers = {"status", "statut", "estado", "estatus", "conversation status"};
+
+// The customer journey: "in the consideration stage", "journey stage is retention".
+const Table<std::string_view> kJourneyStages = {{"awareness", "awareness"},
+                                                {"discovery", "awareness"},
+                                                {"decouverte", "awareness"},
+                                                {"notoriete", "awareness"},
+                                                {"descubrimiento", "awareness"},
+                                                {"descoberta", "awareness"},
+                                                {"interest", "interest"},
+                                                {"interet", "interest"},
+                                                {"interes", "interest"},
+                                                {"interesse", "interest"},
+                                                {"consideration", "consideration"},
+                                                {"considering", "consideration"},
+                                                {"evaluation", "consideration"},
+                                                {"consideracion", "consideration"},
+                                                {"consideracao", "consideration"},
+                                                {"abwagung", "consideration"},
+                                                {"purchase", "purchase"},
+                                                {"buying", "purchase"},
+                                                {"decision", "purchase"},
+                                                {"achat", "purchase"},
+                                                {"compra", "purchase"},
+                                                {"kauf", "purchase"},
+                                                {"retention", "retention"},
+                                                {"loyalty", "retention"},
+                                                {"fidelisation", "retention"},
+                                                {"retencion", "retention"},
+                                                {"fidelizacion", "retention"},
+                                                {"retencao", "retention"},
+                                                {"fidelizacao", "retention"},
+                                                {"kundenbindung", "retention"}};
+// Before the stage ("journey stage is interest") or after it ("the purchase stage").
+const Words kStageTriggers = {"journey stage", "customer journey stage",
+                              "funnel stage",  "buying stage",
+                              "stage",         "phase",
+                              "etape",         "stade",
+                              "etapa",         "fase",
+                              "journey"};
 const Words kLinkWords = {"is", "est", "es",  "ist", "e",  "=",  ":",
                           "of", "de",  "del", "da",  "do", "von"};
 
@@ -879,14 +932,16 @@ const std::set<std::string, std::less<>>& KeywordStarts() {
     auto add_table = [&](const auto& table) {
       for (const auto& [w, v] : table) out.insert(first(w));
     };
-    for (const Words* w : {&kOrWords, &kAndWords, &kSoftJoins, &kNegations, &kSpendVerbs,
-                           &kOrderVerbs, &kMessageVerbs, &kInactiveWords, &kCreatedVerbs,
-                           &kNewWords, &kStatusTriggers, &kScoreTriggers, &kLanguageTriggers,
-                           &kEmailWords, &kPhoneWords, &kTagTriggers, &kUntagged, &kCountNouns}) {
+    for (const Words* w :
+         {&kOrWords, &kAndWords, &kSoftJoins, &kNegations, &kSpendVerbs, &kOrderVerbs,
+          &kMessageVerbs, &kInactiveWords, &kCreatedVerbs, &kNewWords, &kStatusTriggers,
+          &kStageTriggers, &kScoreTriggers, &kLanguageTriggers, &kEmailWords, &kPhoneWords,
+          &kTagTriggers, &kUntagged, &kCountNouns}) {
       add_words(*w);
     }
     add_table(kComparators);
     add_table(kStatusWords);
+    add_table(kJourneyStages);
     add_table(kPlatforms);
     add_table(kOptOutWords);
     add_table(kLanguages);
@@ -933,24 +988,36 @@ Value ListValue(const std::vector<std::string>& items) {
 
 SegmentRule Condition(std::string field, std::string op, Value value) {
   SegmentRule rule;
-  auto* c = rule.mutable_condition();
-  c->set_field(std::move(field));
-  c->set_operator_(std::move(op));
-  *c->mutable_value() = std::move(value);
+  rule.set_field(std::move(field));
+  rule.set_operator_(std::move(op));
+  *rule.mutable_value() = std::move(value);
   return rule;
 }
+
+bool IsGroup(const SegmentRule& rule) { return !rule.op().empty(); }
 
 SegmentRule GroupOf(std::string op, std::vector<SegmentRule> rules) {
   if (rules.size() == 1) {
     return std::move(rules.front());
   }
   SegmentRule rule;
-  auto* g = rule.mutable_group();
-  g->set_op(std::move(op));
+  rule.set_op(std::move(op));
   for (auto& r : rules) {
-    *g->add_rules() = std::move(r);
+    *rule.add_conditions() = std::move(r);
   }
   return rule;
+}
+
+// The conditions (leaves) of a tree.
+int CountConditions(const SegmentRule& rule) {
+  if (!IsGroup(rule)) {
+    return 1;
+  }
+  int n = 0;
+  for (const auto& c : rule.conditions()) {
+    n += CountConditions(c);
+  }
+  return n;
 }
 
 // A list of values: eq / ne for one, in / not_in for more.
@@ -1170,6 +1237,7 @@ class Parser {
   std::optional<Match> Messages(size_t i, bool negated) const;
   std::optional<Match> Created(size_t i, bool negated) const;
   std::optional<Match> Status(size_t i, bool negated) const;
+  std::optional<Match> JourneyStage(size_t i, bool negated) const;
   std::optional<Match> Tags(size_t i, bool negated) const;
   std::optional<Match> Platform(size_t i, bool negated) const;
   std::optional<Match> Language(size_t i, bool negated) const;
@@ -1618,26 +1686,92 @@ std::optional<Match> Parser::Created(size_t i, bool negated) const {
 
 std::optional<Match> Parser::Status(size_t i, bool negated) const {
   size_t j = i;
+  bool triggered = false;
   if (size_t t = Longest(i, kStatusTriggers); t > 0) {
     j = SkipWords(i + t, kLinkWords);
+    triggered = true;
   }
-  auto first = Longest(j, kStatusWords);
+  auto word_at = [&](size_t k) {
+    auto w = Longest(k, kStatusWords);
+    if (!w && triggered) {
+      w = Longest(k, kStatusWordsAfterTrigger);
+    }
+    return w;
+  };
+  auto first = word_at(j);
+  if (!first) {
+    return std::nullopt;
+  }
+  // Values by field, in the order the text names them.
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_field;
+  auto add = [&](const FieldValue& fv) {
+    auto it = std::find_if(by_field.begin(), by_field.end(),
+                           [&](const auto& e) { return e.first == fv.field; });
+    if (it == by_field.end()) {
+      by_field.emplace_back(std::string(fv.field), std::vector<std::string>{});
+      it = std::prev(by_field.end());
+    }
+    if (std::find(it->second.begin(), it->second.end(), fv.value) == it->second.end()) {
+      it->second.emplace_back(fv.value);
+    }
+  };
+  add(first->second);
+  j += first->first;
+  while (IsOr(j) || KeyAt(j) == "," || KeyAt(j) == "/") {
+    auto next = word_at(j + 1);
+    if (!next) {
+      break;
+    }
+    add(next->second);
+    j += 1 + next->first;
+  }
+  if (by_field.size() == 1) {
+    return Match{j, OneOf(by_field.front().first, by_field.front().second, negated)};
+  }
+  // "qualified or ready to buy" spans two fields: an OR group, negated as a whole ("not
+  // qualified or ready to buy" is neither).
+  std::vector<SegmentRule> any;
+  for (const auto& [field, values] : by_field) {
+    any.push_back(OneOf(field, values, false));
+  }
+  SegmentRule rule = GroupOf("or", std::move(any));
+  rule.set_not_(negated);
+  return Match{j, std::move(rule)};
+}
+
+std::optional<Match> Parser::JourneyStage(size_t i, bool negated) const {
+  size_t j = i;
+  bool triggered = false;
+  if (size_t t = Longest(i, kStageTriggers); t > 0) {
+    j = SkipWords(i + t, kLinkWords);
+    triggered = true;
+  }
+  auto first = Longest(j, kJourneyStages);
   if (!first) {
     return std::nullopt;
   }
   std::vector<std::string> values = {std::string(first->second)};
   j += first->first;
   while (IsOr(j) || KeyAt(j) == "," || KeyAt(j) == "/") {
-    auto next = Longest(j + 1, kStatusWords);
+    size_t k = SkipWords(j + 1, {"the", "le", "la", "el", "der", "die", "o", "a"});
+    auto next = Longest(k, kJourneyStages);
     if (!next) {
       break;
     }
     if (std::find(values.begin(), values.end(), next->second) == values.end()) {
       values.emplace_back(next->second);
     }
-    j += 1 + next->first;
+    j = k + next->first;
   }
-  return Match{j, OneOf("status", values, negated)};
+  // A bare stage word is too loose ("purchase", "interest"): it takes "stage" before or after.
+  if (size_t t = Longest(j, kStageTriggers); t > 0) {
+    j += t;
+    triggered = true;
+  }
+  if (!triggered) {
+    return std::nullopt;
+  }
+  return Match{j, OneOf("journeyStage", values, negated)};
 }
 
 std::optional<Match> Parser::Tags(size_t i, bool negated) const {
@@ -2008,11 +2142,11 @@ std::optional<Match> Parser::TimeFirst(size_t i, bool negated) const {
 
 std::optional<Match> Parser::AnyClause(size_t i, bool negated) const {
   using Fn = std::optional<Match> (Parser::*)(size_t, bool) const;
-  static constexpr Fn kClauses[] = {&Parser::OptOut,     &Parser::LeadScore,   &Parser::Spent,
-                                    &Parser::Orders,     &Parser::Messages,    &Parser::Created,
-                                    &Parser::Status,     &Parser::Tags,        &Parser::Platform,
-                                    &Parser::Language,   &Parser::ContactInfo, &Parser::Name,
-                                    &Parser::CountFirst, &Parser::Place,       &Parser::TimeFirst};
+  static constexpr Fn kClauses[] = {
+      &Parser::JourneyStage, &Parser::OptOut,     &Parser::LeadScore, &Parser::Spent,
+      &Parser::Orders,       &Parser::Messages,   &Parser::Created,   &Parser::Status,
+      &Parser::Tags,         &Parser::Platform,   &Parser::Language,  &Parser::ContactInfo,
+      &Parser::Name,         &Parser::CountFirst, &Parser::Place,     &Parser::TimeFirst};
   for (Fn fn : kClauses) {
     if (auto m = (this->*fn)(i, negated)) {
       return m;
@@ -2117,8 +2251,8 @@ ParsedSegment Parser::Run() {
     }
     std::vector<SegmentRule> flat;
     for (auto& r : current) {
-      if (r.has_group() && r.group().op() == "or" && current.size() > 1) {
-        for (auto& sub : *r.mutable_group()->mutable_rules()) {
+      if (IsGroup(r) && r.op() == "or" && !r.not_() && current.size() > 1) {
+        for (auto& sub : *r.mutable_conditions()) {
           flat.push_back(std::move(sub));
         }
       } else {
@@ -2127,8 +2261,8 @@ ParsedSegment Parser::Run() {
     }
     current.clear();
     SegmentRule run = GroupOf("or", std::move(flat));
-    if (run.has_group() && run.group().op() == "and") {
-      for (auto& sub : *run.mutable_group()->mutable_rules()) {
+    if (IsGroup(run) && run.op() == "and" && !run.not_()) {
+      for (auto& sub : *run.mutable_conditions()) {
         if (seen.insert(Serialized(sub)).second) {
           runs.push_back(std::move(sub));
         }
@@ -2144,19 +2278,25 @@ ParsedSegment Parser::Run() {
     current.push_back(std::move(item.rule));
   }
   close_run();
-  if (runs.size() > static_cast<size_t>(seg::kMaxRulesPerGroup)) {
-    runs.resize(seg::kMaxRulesPerGroup);
-    unparsed.emplace_back("(more than 50 conditions: the rest was left out)");
+  // A tree holds at most kMaxConditions conditions: keep the first runs that fit.
+  int conditions = 0;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    conditions += CountConditions(runs[k]);
+    if (conditions > seg::kMaxConditions) {
+      runs.resize(k);
+      unparsed.emplace_back("(more than " + std::to_string(seg::kMaxConditions) +
+                            " conditions: the rest was left out)");
+      break;
+    }
   }
 
   ParsedSegment out;
-  if (runs.size() == 1 && runs.front().has_group()) {
+  if (runs.size() == 1 && IsGroup(runs.front()) && !runs.front().not_()) {
     out.rule = std::move(runs.front());
   } else if (!runs.empty()) {
-    auto* g = out.rule.mutable_group();
-    g->set_op("and");
+    out.rule.set_op("and");
     for (auto& r : runs) {
-      *g->add_rules() = std::move(r);
+      *out.rule.add_conditions() = std::move(r);
     }
   }
   out.unparsed = std::move(unparsed);
@@ -2198,37 +2338,25 @@ boost::json::object SegmentSchema() {
       "group_node": {
         "type": "object",
         "additionalProperties": false,
-        "required": ["group"],
+        "required": ["op", "not", "conditions"],
         "properties": {
-          "group": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["op", "rules"],
-            "properties": {
-              "op": {"type": "string", "enum": ["and", "or"]},
-              "rules": {"type": "array", "maxItems": 50, "items": {"$ref": "#/$defs/node"}}
-            }
-          }
+          "op": {"type": "string", "enum": ["and", "or"]},
+          "not": {"type": "boolean"},
+          "conditions": {"type": "array", "minItems": 1, "maxItems": 100,
+                         "items": {"$ref": "#/$defs/node"}}
         }
       },
       "condition_node": {
         "type": "object",
         "additionalProperties": false,
-        "required": ["condition"],
+        "required": ["field", "operator", "value"],
         "properties": {
-          "condition": {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["field", "operator", "value"],
-            "properties": {
-              "field": {"type": "string"},
-              "operator": {"type": "string", "enum": ["eq", "ne", "gt", "gte", "lt", "lte",
-                "contains", "not_contains", "in", "not_in", "exists", "before", "after",
-                "within_last_days"]},
-              "value": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"},
-                {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}]}}]}
-            }
-          }
+          "field": {"type": "string"},
+          "operator": {"type": "string", "enum": ["eq", "ne", "gt", "gte", "lt", "lte",
+            "contains", "not_contains", "in", "not_in", "exists", "before", "after",
+            "within_last_days"]},
+          "value": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"},
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}]}}]}
         }
       }
     }
@@ -2261,7 +2389,7 @@ Result<ParsedSegment> ParseSegmentText(std::string_view text, std::string_view t
     return FieldError("text", "must be at most 2000 characters");
   }
   ParsedSegment out = Parser(text, today).Run();
-  if (out.rule.node_case() == SegmentRule::NODE_NOT_SET) {
+  if (!IsGroup(out.rule)) {
     return FieldError(
         "text",
         "found no condition in it; describe contacts by place (from Lyon or Paris), spending "
@@ -2288,9 +2416,15 @@ LlmCall SegmentRulesCall(std::string_view text, std::string_view today) {
       "segment rule tree for SalesOS, a sales CRM whose contacts write on Messenger, Instagram and "
       "WhatsApp. Answer with JSON only: {\"rules\": <tree>, \"explanation\": <one sentence>, "
       "\"unparsed\": [<parts of the text that fit no field, as written>]}.\n"
-      "A tree node is {\"group\": {\"op\": \"and\"|\"or\", \"rules\": [node, ...]}} or "
-      "{\"condition\": {\"field\": <field>, \"operator\": <operator>, \"value\": <value>}}. The "
-      "root is a group; at most 50 rules per group; groups nest at most 5 deep.\n"
+      "A tree node is a group {\"op\": \"and\"|\"or\", \"not\": false|true, \"conditions\": "
+      "[node, ...]} or a condition {\"field\": <field>, \"operator\": <operator>, \"value\": "
+      "<value>}, never both. A group holds when all (and) or any (or) of its conditions hold; with "
+      "\"not\": true it holds exactly when it otherwise would not (\"neither A nor B\"); prefer a "
+      "negated operator (ne, not_in, not_contains) for one condition. The root is a group; groups "
+      "nest at most " +
+      std::to_string(seg::kMaxDepth) + " deep; a tree holds at most " +
+      std::to_string(seg::kMaxConditions) +
+      " conditions.\n"
       "Fields (name (type): operators; notes):\n" +
       CatalogueForPrompt() +
       "Values: a string, number or boolean; a non-empty list for in and not_in; true or false for "
@@ -2314,6 +2448,10 @@ OutputValidator SegmentRulesValidator() {
     auto rule = RuleFromJson(*rules);
     if (!rule.ok()) {
       return rule.status();
+    }
+    if (!IsGroup(*rule)) {
+      return InvalidArgument(std::string(kReasonInvalid) +
+                             ": rules must be a group ({\"op\": \"and\", \"conditions\": [...]})");
     }
     Status valid = seg::ValidateSegmentRule(*rule, "rules");
     if (!valid.ok()) {

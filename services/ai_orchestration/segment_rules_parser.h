@@ -17,7 +17,12 @@
 //               → createdAt
 //   tags        "tagged vip", "with tag vip or gold", "not tagged spam", "untagged" → tags
 //   platform    "on WhatsApp or Instagram", "Messenger" → platform
-//   status      "qualified", "ready to buy", "needs a human", "status lost" → status
+//   status      the contact's latest conversation: "qualified", "converted", "lost" / "closed",
+//               "archived", "status active" → status; "ready to buy" → journeyStage eq purchase;
+//               "needs a human" is no contact field (a hand-off is a conversation's state) and
+//               stays unparsed, as do the old statuses "new" (see created) and "engaged"
+//   journey     "in the consideration stage", "journey stage is retention", "awareness or
+//               interest phase" → journeyStage (a stage word needs "stage" / "phase" with it)
 //   lead score  "lead score above 70" → leadScore
 //   language    "speaking French", "in Spanish", "French-speaking" → language (ISO 639-1)
 //   opt-out     "opted out", "not unsubscribed" → optedOut
@@ -25,8 +30,13 @@
 // Clauses join with and / but / commas / who / with (AND); "or" joins the two clauses next to it
 // into an OR group (so "A and B or C" reads A AND (B OR C)); "or" inside a clause makes a list
 // ("Lyon or Paris" → in). "not", "never", "without", "jamais", "nunca", "nie", "não", ... negate
-// the clause that follows. The root is always a group with op "and", unless the whole text is one
-// OR group. What became no rule is returned, as written, in `unparsed`; nothing is guessed.
+// the clause that follows, as the negated operator (ne, not_in, lte, exists false, ...); a group's
+// `not` is used only for a negated list that spans two fields ("not qualified or ready to buy" →
+// not (status eq qualified OR journeyStage eq purchase)). The tree is segment.proto's shape,
+// {"op", "not", "conditions"} | {"field", "operator", "value"}, as the segment endpoints take it.
+// The root is always a group with op "and", unless the whole text is one OR group; at most
+// kMaxConditions conditions (later clauses are dropped, and say so in `unparsed`). What became no
+// rule is returned, as written, in `unparsed`; nothing is guessed.
 
 #include <boost/json.hpp>
 #include <string>
@@ -55,11 +65,11 @@ Result<ParsedSegment> ParseSegmentText(std::string_view text, std::string_view t
 
 // The LLM call of the segment_rules job: the catalogue, operators and value formats in the system
 // prompt, the text (delimited, untrusted) in the user message, and the schema
-// {rules: <SegmentRule as protobuf JSON>, explanation, unparsed}.
+// {rules: <SegmentRule as protobuf JSON, a group at the root>, explanation, unparsed}.
 LlmCall SegmentRulesCall(std::string_view text, std::string_view today);
 
-// Refuses (invalid_output) an answer whose `rules` is not a SegmentRule in protobuf JSON or does
-// not pass ValidateSegmentRule.
+// Refuses (invalid_output) an answer whose `rules` is not a SegmentRule in protobuf JSON, is not a
+// group at the root, or does not pass ValidateSegmentRule.
 OutputValidator SegmentRulesValidator();
 
 // The result of an answer SegmentRulesValidator accepted: its tree and unparsed pieces, with the

@@ -6,6 +6,7 @@
 
 #include "router.h"
 #include "salesos/api/http_body.pb.h"
+#include "salesos/routing/v1/routing.pb.h"
 #include "salesos/testing/v1/testing.pb.h"
 
 using salesos::Code;
@@ -17,6 +18,7 @@ using salesos::gateway::Router;
 using salesos::gateway::ToHttpAnswer;
 using salesos::gateway::ToJson;
 namespace tv1 = salesos::testing::v1;
+namespace rv1 = salesos::routing::v1;
 
 namespace {
 
@@ -34,6 +36,23 @@ salesos::Status Build(const char* method, const char* path, std::string_view que
   Match m = TestRouter().Find(method, path);
   REQUIRE(m.route != nullptr);
   return BuildRequest(*m.route, m.params, query, body, out);
+}
+
+const Router& RoutingRouter() {
+  static const Router router = [] {
+    Router r;
+    REQUIRE(r.AddUpstream("routing").ok());
+    return r;
+  }();
+  return router;
+}
+
+salesos::Status BuildRouting(const char* method, const char* path, std::string_view query,
+                             std::string_view body, std::string_view content_type,
+                             google::protobuf::Message* out) {
+  Match m = RoutingRouter().Find(method, path);
+  REQUIRE(m.route != nullptr);
+  return BuildRequest(*m.route, m.params, query, body, out, content_type);
 }
 
 }  // namespace
@@ -203,4 +222,62 @@ TEST_CASE("a file name is quoted safely, with filename* for a name that is not p
   // Non-ASCII: an ASCII fallback with one '_' per character, the UTF-8 name percent-encoded.
   CHECK(AttachmentDisposition("caf\xc3\xa9 \xe2\x82\xac.csv") ==
         "attachment; filename=\"caf_ _.csv\"; filename*=UTF-8''caf%C3%A9%20%E2%82%AC.csv");
+}
+
+TEST_CASE("an upload's raw body and content type fill its HttpBody field, unparsed",
+          "[gateway][transcoder][upload]") {
+  // Not JSON, with a NUL byte and CRLFs: passed on byte for byte.
+  std::string csv = "firstName,email\r\nAda,ada@example.com\r\n";
+  csv += '\0';
+  csv += "x,\"{\"\r\n";
+  rv1::ImportItemsRequest req;
+  REQUIRE(BuildRouting("POST", "/api/v1/items/import", "dryRun=true&listId=l1", csv,
+                       "text/csv; charset=utf-8", &req)
+              .ok());
+  CHECK(req.file().content() == csv);
+  CHECK(req.file().content_type() == "text/csv; charset=utf-8");
+  CHECK(req.file().filename().empty());
+  // Query parameters still fill the other fields.
+  CHECK(req.dry_run());
+  CHECK(req.list_id() == "l1");
+}
+
+TEST_CASE("an upload's content type is passed on as sent, even when it is not CSV or is missing",
+          "[gateway][transcoder][upload]") {
+  rv1::ImportItemsRequest req;
+  REQUIRE(
+      BuildRouting("POST", "/api/v1/items/import", "", "{\"a\":1}", "application/json", &req).ok());
+  CHECK(req.file().content() == "{\"a\":1}");
+  CHECK(req.file().content_type() == "application/json");
+  rv1::ImportItemsRequest bare;
+  REQUIRE(BuildRouting("POST", "/api/v1/items/import", "", "a,b", "", &bare).ok());
+  CHECK(bare.file().content() == "a,b");
+  CHECK(bare.file().content_type().empty());
+}
+
+TEST_CASE("an empty upload is refused naming its field", "[gateway][transcoder][upload]") {
+  rv1::ImportItemsRequest req;
+  auto st = BuildRouting("POST", "/api/v1/items/import", "", "", "text/csv", &req);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.code() == Code::kInvalidArgument);
+  REQUIRE(st.violations().size() == 1);
+  CHECK(st.violations()[0].field == "file");
+}
+
+TEST_CASE("a body naming a message field fills that field from JSON, the path the others",
+          "[gateway][transcoder]") {
+  rv1::AddNoteRequest req;
+  REQUIRE(BuildRouting("POST", "/api/v1/items/it-1/notes", "", R"({"text":"hello","stars":4})",
+                       "application/json", &req)
+              .ok());
+  CHECK(req.id() == "it-1");
+  CHECK(req.note().text() == "hello");
+  CHECK(req.note().stars() == 4);
+  // The JSON is the field's, not the request's: an unknown key is named under the field.
+  rv1::AddNoteRequest bad;
+  auto st = BuildRouting("POST", "/api/v1/items/it-1/notes", "", R"({"id":"x"})",
+                         "application/json", &bad);
+  REQUIRE_FALSE(st.ok());
+  REQUIRE(st.violations().size() == 1);
+  CHECK(st.violations()[0].field == "note.id");
 }

@@ -398,7 +398,8 @@ TEST_CASE("ai: Leo, segment rules, campaign copy and summaries answer from the b
                                    json::object{{"question", ""}});
   CHECK(empty_question.status == 400);
 
-  // The issue's sentence becomes one AND group over the contact catalogue.
+  // The issue's sentence becomes one AND group over the contact catalogue, in segment.proto's
+  // shape ({op, not, conditions} | {field, operator, value}), which the segment endpoints take.
   HttpResult rules = Send(
       *client, "POST", "/api/v1/ai/segment-rules", owner.token,
       json::object{{"text",
@@ -407,14 +408,30 @@ TEST_CASE("ai: Leo, segment rules, campaign copy and summaries answer from the b
   INFO(rules.body);
   REQUIRE(rules.status == 200);
   json::value tree = Json(rules);
-  const auto& group = tree.at("rules").at("group");
-  CHECK(Str(group.at("op")) == "and");
+  const auto& root = tree.at("rules").as_object();
+  CHECK(Str(root.at("op")) == "and");
+  CHECK(root.at("not") == false);
+  CHECK_FALSE(root.contains("group"));
   std::vector<std::string> fields;
-  for (const auto& r : group.at("rules").as_array()) {
-    fields.push_back(Str(r.at("condition").at("field")));
+  for (const auto& r : root.at("conditions").as_array()) {
+    fields.push_back(Str(r.at("field")));
   }
   CHECK(fields == std::vector<std::string>{"city", "totalSpent", "lastMessageAt", "tags"});
+  const auto& city = root.at("conditions").as_array().at(0);
+  CHECK(Str(city.at("operator")) == "in");
+  CHECK(city.at("value") == json::array{"Lyon", "Paris"});
   CHECK_FALSE(Str(tree.at("explanation")).empty());
+  // A status list across status and journey stage is a nested OR group.
+  HttpResult stages = Send(*client, "POST", "/api/v1/ai/segment-rules", owner.token,
+                           json::object{{"text", "on WhatsApp, qualified or ready to buy"}});
+  INFO(stages.body);
+  REQUIRE(stages.status == 200);
+  json::value staged = Json(stages);
+  const auto& nested = staged.at("rules").at("conditions").as_array();
+  REQUIRE(nested.size() == 2);
+  CHECK(Str(nested.at(0).at("field")) == "platform");
+  CHECK(Str(nested.at(1).at("op")) == "or");
+  CHECK(Str(nested.at(1).at("conditions").at(1).at("field")) == "journeyStage");
   HttpResult nonsense = Send(*client, "POST", "/api/v1/ai/segment-rules", owner.token,
                              json::object{{"text", "zzz qqq"}});
   CHECK(nonsense.status == 400);
@@ -470,5 +487,5 @@ TEST_CASE("ai: Leo, segment rules, campaign copy and summaries answer from the b
     kinds.push_back(Str(run.at("kind")));
   }
   CHECK(kinds == std::vector<std::string>{"summarize", "message_generation", "segment_rules",
-                                          "assistant"});
+                                          "segment_rules", "assistant"});
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "salesos/auth/v1/auth.grpc.pb.h"
+#include "salesos/rpc/message_limits.h"
 #include "salesos/rpc/status_mapping.h"
 
 namespace salesos::rpc {
@@ -13,7 +14,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& addr) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
-  args.SetMaxReceiveMessageSize(8 * 1024 * 1024);
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
   return grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
 }
 

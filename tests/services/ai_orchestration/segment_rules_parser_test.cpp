@@ -45,12 +45,11 @@ TEST_CASE("the issue's example sentence becomes four ANDed conditions", "[ai][se
         "city is one of Lyon, Paris AND totalSpent > 1000 AND lastMessageAt within the last 30 "
         "days AND tagged vip");
   CHECK(p.unparsed.empty());
-  CHECK(Json(p.rule) ==
-        R"({"group":{"op":"and","rules":[)"
-        R"({"condition":{"field":"city","operator":"in","value":["Lyon","Paris"]}},)"
-        R"({"condition":{"field":"totalSpent","operator":"gt","value":1000}},)"
-        R"({"condition":{"field":"lastMessageAt","operator":"within_last_days","value":30}},)"
-        R"({"condition":{"field":"tags","operator":"contains","value":"vip"}}]}})");
+  CHECK(Json(p.rule) == R"({"op":"and","conditions":[)"
+                        R"({"field":"city","operator":"in","value":["Lyon","Paris"]},)"
+                        R"({"field":"totalSpent","operator":"gt","value":1000},)"
+                        R"({"field":"lastMessageAt","operator":"within_last_days","value":30},)"
+                        R"({"field":"tags","operator":"contains","value":"vip"}]})");
 }
 
 TEST_CASE("one place is eq, lowercase places are capitalised, countries become ISO codes",
@@ -122,9 +121,13 @@ TEST_CASE("platforms, statuses and lead scores", "[ai][segments]") {
   CHECK(Explain("contacts on WhatsApp or Instagram") == "platform is one of whatsapp, instagram");
   CHECK(Explain("from Messenger") == "platform is facebook");
   CHECK(Explain("not on whatsapp") == "platform is not whatsapp");
-  CHECK(Explain("qualified or ready to buy leads") == "status is one of qualified, ready_to_buy");
-  CHECK(Explain("contacts that need a human") == "status is needs_human");
-  CHECK(Explain("status is lost") == "status is lost");
+  CHECK(Explain("qualified leads") == "status is qualified");
+  CHECK(Explain("converted or lost contacts") == "status is one of converted, closed");
+  CHECK(Explain("status is lost") == "status is closed");
+  CHECK(Explain("closed conversations") == "status is closed");
+  CHECK(Explain("archived contacts") == "status is archived");
+  CHECK(Explain("status active") == "status is active");
+  CHECK(Explain("customers who bought") == "ordersCount > 0");
   CHECK(Explain("lead score above 70") == "leadScore > 70");
   CHECK(Explain("with a lead score of at least 50") == "leadScore >= 50");
 }
@@ -138,6 +141,63 @@ TEST_CASE("language, opt-out, email and names", "[ai][segments]") {
   CHECK(Explain("with an email address") == "email is set");
   CHECK(Explain("without a phone number") == "phone is not set");
   CHECK(Explain("named Ada") == "firstName is Ada");
+}
+
+TEST_CASE("ready to buy is the purchase stage of the journey", "[ai][segments]") {
+  CHECK(
+      Json(Parse("ready to buy leads").rule) ==
+      R"({"op":"and","conditions":[{"field":"journeyStage","operator":"eq","value":"purchase"}]})");
+  CHECK(
+      Json(Parse("prêts à acheter").rule) ==
+      R"({"op":"and","conditions":[{"field":"journeyStage","operator":"eq","value":"purchase"}]})");
+}
+
+TEST_CASE("a status list spanning status and journey stage is an OR group", "[ai][segments]") {
+  CHECK(Json(Parse("qualified or ready to buy leads").rule) ==
+        R"({"op":"or","conditions":[)"
+        R"({"field":"status","operator":"eq","value":"qualified"},)"
+        R"({"field":"journeyStage","operator":"eq","value":"purchase"}]})");
+  CHECK(Json(Parse("tagged vip, qualified or ready to buy").rule) ==
+        R"({"op":"and","conditions":[{"field":"tags","operator":"contains","value":"vip"},)"
+        R"({"op":"or","conditions":[)"
+        R"({"field":"status","operator":"eq","value":"qualified"},)"
+        R"({"field":"journeyStage","operator":"eq","value":"purchase"}]}]})");
+}
+
+TEST_CASE("a negated list spanning two fields is a group with not", "[ai][segments]") {
+  ParsedSegment p = Parse("tagged vip but not qualified or ready to buy");
+  CHECK(Json(p.rule) ==
+        R"({"op":"and","conditions":[{"field":"tags","operator":"contains","value":"vip"},)"
+        R"({"op":"or","not":true,"conditions":[)"
+        R"({"field":"status","operator":"eq","value":"qualified"},)"
+        R"({"field":"journeyStage","operator":"eq","value":"purchase"}]}]})");
+  // Alone, the negated group sits under an AND root.
+  CHECK(Json(Parse("not qualified or ready to buy").rule) ==
+        R"({"op":"and","conditions":[{"op":"or","not":true,"conditions":[)"
+        R"({"field":"status","operator":"eq","value":"qualified"},)"
+        R"({"field":"journeyStage","operator":"eq","value":"purchase"}]}]})");
+  // One field keeps the negated operator.
+  CHECK(Json(Parse("not qualified or converted").rule) ==
+        R"({"op":"and","conditions":[)"
+        R"({"field":"status","operator":"not_in","value":["qualified","converted"]}]})");
+}
+
+TEST_CASE("journey stages take the word stage or phase", "[ai][segments]") {
+  CHECK(Explain("contacts in the consideration stage") == "journeyStage is consideration");
+  CHECK(Explain("journey stage is retention") == "journeyStage is retention");
+  CHECK(Explain("in the awareness or interest phase") ==
+        "journeyStage is one of awareness, interest");
+  CHECK(Explain("on WhatsApp, not in the purchase stage") ==
+        "platform is whatsapp AND journeyStage is not purchase");
+  // Without stage or phase a stage word is not a stage: "purchase" stays an order verb.
+  CHECK(Explain("customers who did not purchase") == "ordersCount is 0");
+}
+
+TEST_CASE("needs a human is no contact field and stays unparsed", "[ai][segments]") {
+  ParsedSegment p = Parse("tagged vip who need a human");
+  CHECK(p.explanation == "tagged vip");
+  CHECK(p.unparsed == std::vector<std::string>{"need a human"});
+  CHECK_FALSE(ParseSegmentText("contacts that need a human", kToday).ok());
 }
 
 TEST_CASE("or between two clauses makes an OR group inside the AND", "[ai][segments]") {
@@ -163,7 +223,7 @@ TEST_CASE("French, Spanish, German and Portuguese sentences", "[ai][segments]") 
 }
 
 TEST_CASE("except and excluding negate what follows, across 'those who'", "[ai][segments]") {
-  CHECK(Explain("all contacts except lost ones") == "status is not lost");
+  CHECK(Explain("all contacts except lost ones") == "status is not closed");
   CHECK(Explain("tagged vip, excluding those who opted out") == "tagged vip AND optedOut is false");
   CHECK(Explain("customers whose email is missing") == "email is not set");
 }
@@ -209,7 +269,23 @@ TEST_CASE("a long list of tags stays a valid tree", "[ai][segments]") {
     text += " or t" + std::to_string(i);
   }
   ParsedSegment p = Parse(text);
-  CHECK(p.rule.group().rules_size() == 1);
+  CHECK(p.rule.conditions_size() == 1);
+}
+
+TEST_CASE("a tree keeps at most the catalogue's number of conditions", "[ai][segments]") {
+  // Each ", tagged tN" is one more condition of the root.
+  std::string text = "tagged t0";
+  for (int i = 1; i < segments::kMaxConditions + 10; ++i) {
+    text += ", tagged t" + std::to_string(i);
+  }
+  REQUIRE(text.size() <= kMaxSegmentTextChars);
+  ParsedSegment p = Parse(text);
+  CHECK(p.rule.conditions_size() == segments::kMaxConditions);
+  CHECK(p.rule.conditions(segments::kMaxConditions - 1).value().string_value() ==
+        "t" + std::to_string(segments::kMaxConditions - 1));
+  REQUIRE(p.unparsed.size() == 1);
+  CHECK(p.unparsed.front() == "(more than " + std::to_string(segments::kMaxConditions) +
+                                  " conditions: the rest was left out)");
 }
 
 TEST_CASE("the same text always parses to the same tree", "[ai][segments]") {
@@ -225,32 +301,54 @@ TEST_CASE("the LLM call carries the catalogue, today and the delimited text", "[
   CHECK(call.system.find(kToday) != std::string::npos);
   CHECK(call.user.find("<<<\ncustomers from Lyon\n>>>") != std::string::npos);
   CHECK(call.schema.at("required").as_array().size() == 3);
+  CHECK(call.system.find("\"conditions\"") != std::string::npos);
+  const auto& group = call.schema.at("$defs").at("group_node").at("properties").as_object();
+  CHECK(group.contains("op"));
+  CHECK(group.contains("not"));
+  CHECK(group.contains("conditions"));
+  const auto& condition = call.schema.at("$defs").at("condition_node").at("properties").as_object();
+  CHECK(condition.contains("field"));
+  CHECK(condition.contains("operator"));
+  CHECK(condition.contains("value"));
 }
 
 TEST_CASE("the validator accepts a valid tree and refuses a broken one", "[ai][segments]") {
   auto validator = SegmentRulesValidator();
-  auto good = boost::json::parse(R"({"rules":{"group":{"op":"and","rules":[
-      {"condition":{"field":"city","operator":"in","value":["Lyon","Paris"]}}]}},
+  auto good = boost::json::parse(R"({"rules":{"op":"and","not":false,"conditions":[
+      {"field":"city","operator":"in","value":["Lyon","Paris"]},
+      {"op":"or","not":true,"conditions":[{"field":"status","operator":"eq","value":"closed"},
+        {"field":"journeyStage","operator":"eq","value":"retention"}]}]},
       "explanation":"x","unparsed":["vip"]})")
                   .as_object();
   CHECK(validator(good).ok());
   auto parsed = ParsedSegmentFromOutput(good);
   REQUIRE(parsed.ok());
-  CHECK(parsed->explanation == "city is one of Lyon, Paris");
+  CHECK(parsed->explanation == segments::ExplainSegmentRule(parsed->rule));
+  CHECK(parsed->explanation.find("city is one of Lyon, Paris") == 0);
   CHECK(parsed->unparsed == std::vector<std::string>{"vip"});
+  CHECK(Json(parsed->rule) ==
+        R"({"op":"and","conditions":[{"field":"city","operator":"in","value":["Lyon","Paris"]},)"
+        R"({"op":"or","not":true,"conditions":[)"
+        R"({"field":"status","operator":"eq","value":"closed"},)"
+        R"({"field":"journeyStage","operator":"eq","value":"retention"}]}]})");
 
-  auto unknown_field = boost::json::parse(R"({"rules":{"group":{"op":"and","rules":[
-      {"condition":{"field":"shoeSize","operator":"eq","value":42}}]}},"explanation":"","unparsed":[]})")
-                           .as_object();
-  Status s = validator(unknown_field);
-  CHECK(s.message().rfind("invalid_output", 0) == 0);
-
-  auto not_a_tree =
-      boost::json::parse(
-          R"({"rules":{"group":{"op":"and","rules":"all"}},"explanation":"","unparsed":[]})")
-          .as_object();
-  CHECK(validator(not_a_tree).message().rfind("invalid_output", 0) == 0);
-  CHECK_FALSE(ParsedSegmentFromOutput(not_a_tree).ok());
+  auto refused = [&](const char* rules) {
+    auto output = boost::json::parse(std::string(R"({"rules":)") + rules +
+                                     R"(,"explanation":"","unparsed":[]})")
+                      .as_object();
+    INFO(rules);
+    CHECK(validator(output).message().rfind("invalid_output", 0) == 0);
+    CHECK_FALSE(ParsedSegmentFromOutput(output).ok());
+  };
+  // An unknown field, a list where conditions go, the old {group: {rules}} shape, a condition
+  // at the root, a status value of the old catalogue.
+  refused(R"({"op":"and","conditions":[{"field":"shoeSize","operator":"eq","value":42}]})");
+  refused(R"({"op":"and","conditions":"all"})");
+  refused(R"({"group":{"op":"and","rules":[{"condition":{"field":"city","operator":"eq",)"
+          R"("value":"Lyon"}}]}})");
+  refused(R"({"field":"city","operator":"eq","value":"Lyon"})");
+  refused(
+      R"({"op":"and","conditions":[{"field":"status","operator":"eq","value":"ready_to_buy"}]})");
 }
 
 }  // namespace

@@ -14,7 +14,8 @@
 namespace salesos::rpc {
 
 // An insecure channel (the mesh or network policy is the boundary) with keepalive, so a peer
-// restarted behind the same address is found again.
+// restarted behind the same address is found again, sending and receiving messages up to
+// kMaxMessageBytes (message_limits.h).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& addr);
 
 struct CallMetadata {

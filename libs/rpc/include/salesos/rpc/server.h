@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "salesos/core/status.h"
+#include "salesos/rpc/message_limits.h"
 #include "salesos/rpc/token_verifier.h"
 #include "salesos/rpc/work_pool.h"
 
@@ -23,7 +24,8 @@ struct ServerOptions {
   std::string port_file;
   // How long in-flight calls may take to finish after Shutdown.
   int drain_timeout_ms = 8000;
-  int max_message_bytes = 8 * 1024 * 1024;
+  // The largest message received or sent (message_limits.h: the same on every channel).
+  int max_message_bytes = kMaxMessageBytes;
 };
 
 class ServiceServer {
