@@ -44,8 +44,20 @@ std::unique_ptr<data_admin::Catalog> CampaignDataCatalog(store::Store& db) {
                       {"updated_at", "updatedAt"}};
   templates.search = {"name", "category", "body"};
 
+  Collection segments;
+  segments.name = "segments";
+  segments.from = "segments";
+  segments.fields = {{"name", "name"},
+                     {"description", "description"},
+                     {"rules", "rules", FieldKind::kJson},
+                     {"created_by", "createdBy"},
+                     {"created_at", "createdAt"},
+                     {"updated_at", "updatedAt"}};
+  segments.search = {"name", "description"};
+
   return std::make_unique<data_admin::Catalog>(
-      db, "campaign", std::vector<Collection>{std::move(campaigns), std::move(templates)});
+      db, "campaign",
+      std::vector<Collection>{std::move(campaigns), std::move(templates), std::move(segments)});
 }
 
 }  // namespace salesos::campaign

@@ -1,7 +1,7 @@
 #pragma once
 
 // The data manager's view of campaign's tables (docs/data-admin.md): campaigns (with their
-// referral ids) and templates. Broadcast-free: nothing here is secret.
+// referral ids), templates and segments. Broadcast-free: nothing here is secret.
 
 #include <memory>
 

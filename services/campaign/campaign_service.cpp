@@ -66,8 +66,8 @@ Status SetContent(const v1::Campaign& c, CampaignRecord* rec) {
 
 constexpr char kIfMatch[] = "If-Match";
 constexpr char kIfMatchForm[] =
-    "must be the campaign's ETag (its updatedAt in double quotes, as GET answers it in the ETag "
-    "header) or *";
+    "must be the ETag of the version you read (its updatedAt in double quotes, as GET answers it "
+    "in the ETag header) or *";
 
 // The If-Match of a call (several entries are one list, as several header lines are).
 std::optional<std::string> IfMatchOf(const grpc::CallbackServerContext* ctx) {

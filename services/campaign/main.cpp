@@ -1,9 +1,10 @@
-// salesos-campaign: campaigns, their lifecycle and stats, and message templates.
+// salesos-campaign: campaigns, their lifecycle and stats, message templates and segments.
 #include "campaign_data_store.h"
 #include "campaign_lib_migrations.h"
 #include "salesos/data_admin/data_admin.h"
 #include "campaign_service.h"
 #include "salesos/rpc/service_main.h"
+#include "segment_service.h"
 #include "template_service.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
             ctx.store, ctx.pool, SystemClock(),
             campaign::AuthBusinessNames(ctx.peer("auth"), ctx.service_tokens),
             campaign::ConversationContacts(ctx.peer("conversation"), ctx.service_tokens)),
+        std::make_unique<campaign::SegmentServiceImpl>(
+            ctx.store, ctx.pool,
+            campaign::ConversationSegmentEvaluator(ctx.peer("conversation"), ctx.service_tokens)),
         std::make_unique<data_admin::DataAdminServiceImpl>(campaign::CampaignDataCatalog(ctx.store),
                                                            ctx.events, ctx.pool));
   };

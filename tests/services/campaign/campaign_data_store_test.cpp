@@ -1,5 +1,5 @@
-// campaign's DataAdmin (campaigns, templates) on both engines: counts, search, JSON columns shown
-// as JSON, delete with the campaign's referrals, clear of one workspace.
+// campaign's DataAdmin (campaigns, templates, segments) on both engines: counts, search, JSON
+// columns shown as JSON, delete with the campaign's referrals, clear of one workspace.
 
 #include "campaign_data_store.h"
 
@@ -43,13 +43,28 @@ void CampaignsAndTemplates(store::Store& db) {
                      "'greeting', 'all', 'Hi there', '[\"contact.firstName\"]', $1, $1)",
                      {kAt})
                  .status());
+  for (const char* ws : {"w1", "w2"}) {
+    REQUIRE_OK(db.Exec("INSERT INTO segments (id, workspace_id, name, name_key, description, "
+                       "rules, created_by, created_at, updated_at) VALUES ($1, $2, 'VIP Lyon', "
+                       "'vip lyon', 'big spenders', $3, 'u1', $4, $4)",
+                       {std::string("s-") + ws, std::string(ws),
+                        std::string(R"({"op":"and","conditions":[{"field":"city","operator":"eq","value":"Lyon"}]})"),
+                        kAt})
+                   .status());
+  }
   auto catalog = CampaignDataCatalog(db);
 
   auto counts = Unwrap(catalog->Counts("w1"));
-  REQUIRE(counts.size() == 2);
+  REQUIRE(counts.size() == 3);
   CHECK(counts[0].collection->name == "campaigns");
   CHECK(counts[0].count == 2);
   CHECK(counts[1].count == 1);
+  CHECK(counts[2].collection->name == "segments");
+  CHECK(counts[2].count == 1);
+  auto vip = Unwrap(catalog->List("w1", "segments", "SPENDERS", 0, ""));
+  REQUIRE(vip.documents.size() == 1);
+  CHECK(vip.documents[0].find(R"("rules":{"op":"and","conditions":[{"field":"city")") !=
+        std::string::npos);
 
   auto spring = Unwrap(catalog->List("w1", "campaigns", "SPRING", 0, ""));
   REQUIRE(spring.documents.size() == 1);
@@ -63,10 +78,12 @@ void CampaignsAndTemplates(store::Store& db) {
   CHECK(ReferralCount(db, "w1") == 1);
 
   auto removed = Unwrap(catalog->Clear("w1"));
-  CHECK(removed == std::map<std::string, int64_t>{{"campaigns", 1}, {"templates", 1}});
+  CHECK(removed ==
+        std::map<std::string, int64_t>{{"campaigns", 1}, {"templates", 1}, {"segments", 1}});
   CHECK(ReferralCount(db, "w1") == 0);
   CHECK(ReferralCount(db, "w2") == 1);
   CHECK(Unwrap(catalog->Counts("w2"))[0].count == 1);
+  CHECK(Unwrap(catalog->Counts("w2"))[2].count == 1);
 }
 
 SALESOS_TEST_BOTH_ENGINES(
