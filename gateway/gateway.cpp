@@ -1,12 +1,15 @@
 #include "gateway.h"
 
 #include <google/protobuf/message.h>
+
+#include <algorithm>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "errors.h"
 #include "realtime_hub.h"
+#include "salesos/api/http_body.pb.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
@@ -350,7 +353,11 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
   }
 
   auto call = std::make_shared<UnaryCall>();
-  rpc::PrepareContext(call->context, options_.upstream_timeout_ms,
+  const bool transfer =
+      route.raw_body || route.method->output_type() == api::HttpBody::descriptor();
+  rpc::PrepareContext(call->context,
+                      transfer ? std::max(options_.transfer_timeout_ms, options_.upstream_timeout_ms)
+                               : options_.upstream_timeout_ms,
                       {authorization, request_id, TraceparentFor(req)});
   if (Status forwarded = ForwardHeaders(req, call->context); !forwarded.ok()) {
     fail(forwarded);

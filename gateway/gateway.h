@@ -36,6 +36,9 @@ using Respond = std::function<void(Response)>;
 
 struct GatewayOptions {
   int upstream_timeout_ms = 10'000;
+  // The deadline of uploads (a raw HttpBody request) and downloads (an HttpBody answer): a
+  // 100,000-contact import or export takes longer than an ordinary call.
+  int transfer_timeout_ms = 120'000;
   int readiness_timeout_ms = 1'000;
   bool access_log = true;
   TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client for rate limits

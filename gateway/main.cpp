@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   config.Add("read-timeout-ms", "30000", "time to read a request, and keep-alive idle time");
   config.Add("pipeline-limit", "16", "pipelined requests pending per connection");
   config.Add("upstream-timeout-ms", "10000", "deadline of each call to a service");
+  config.Add("transfer-timeout-ms", "120000",
+             "deadline of uploads and downloads (raw HttpBody requests and answers)");
   config.Add("drain-timeout-ms", "8000", "time in-flight requests get after SIGTERM");
   config.Add("access-log", "true", "one log line per request");
   config.Add("rate-limit-ip-per-min", "1200",
@@ -190,6 +192,7 @@ int main(int argc, char** argv) {
 
   gateway::GatewayOptions options;
   options.upstream_timeout_ms = static_cast<int>(config.GetInt("upstream-timeout-ms"));
+  options.transfer_timeout_ms = static_cast<int>(config.GetInt("transfer-timeout-ms"));
   options.access_log = config.GetBool("access-log");
   options.trusted_proxies = std::move(proxies).value();
   // One subscription for every workspace's events; the hub (below) hands each to that

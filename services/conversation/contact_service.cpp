@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <google/protobuf/util/json_util.h>
 #include <cmath>
 #include <map>
 
@@ -12,6 +13,7 @@
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
+#include "salesos/rpc/message_limits.h"
 #include "salesos/rpc/paging.h"
 #include "salesos/segments/sql.h"
 
@@ -29,6 +31,19 @@ constexpr size_t kMaxQueryBytes = 200;
 constexpr int32_t kMaxSegmentPage = 1000;
 // Exports read the contacts this many at a time.
 constexpr int64_t kExportChunk = 1000;
+// An export travels as one gRPC message; beyond this it is refused with a clear error (rather
+// than the transport's) before more is read. 1 MiB is left for the rest of the message.
+constexpr size_t kMaxExportBytes = rpc::kMaxMessageBytes - 1024 * 1024;
+
+// A contact of a JSON export: the API's JSON without the fields at their defaults, so a large
+// export stays small (an import reads either).
+std::string ExportJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = false;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
 
 using FieldDescriptor = google::protobuf::FieldDescriptor;
 
@@ -433,7 +448,7 @@ Status EvaluateSegment(store::Store& db, const v1::EvaluateSegmentForServiceRequ
   if (req.count()) {
     SALESOS_ASSIGN_OR_RETURN(auto compiled,
                              segments::CompileSegmentRule(req.rules(), decls, dialect, now,
-                                                          ContactStore::kCountRuleFirstParam));
+                                                          ContactStore::kCountRuleFirstParam, 1));
     SALESOS_ASSIGN_OR_RETURN(int64_t n,
                              store.CountMatching(req.workspace_id(), compiled.where,
                                                  compiled.params));
@@ -444,14 +459,14 @@ Status EvaluateSegment(store::Store& db, const v1::EvaluateSegmentForServiceRequ
       // Still validate the tree.
       SALESOS_ASSIGN_OR_RETURN(auto compiled,
                                segments::CompileSegmentRule(req.rules(), decls, dialect, now,
-                                                            ContactStore::kCountRuleFirstParam));
+                                                            ContactStore::kCountRuleFirstParam, 1));
       (void)compiled;
     }
     return OkStatus();
   }
   SALESOS_ASSIGN_OR_RETURN(auto compiled,
                            segments::CompileSegmentRule(req.rules(), decls, dialect, now,
-                                                        ContactStore::kPageRuleFirstParam));
+                                                        ContactStore::kPageRuleFirstParam, 1));
   SALESOS_ASSIGN_OR_RETURN(auto rows, store.PageMatching(req.workspace_id(), compiled.where,
                                                          compiled.params, after,
                                                          req.page_size() + 1));
@@ -567,7 +582,7 @@ Status ContactServiceImpl::SegmentFilter(const std::string& workspace_id,
   }
   auto compiled = segments::CompileSegmentRule(*rules, decls, segments::DialectOf(db_.Engine()),
                                                NowUnixMillis(),
-                                               ContactStore::kListRuleFirstParam);
+                                               ContactStore::kListRuleFirstParam, 1);
   if (!compiled.ok()) {
     // A stored segment that no longer compiles (a custom field it names was deleted).
     return FailedPrecondition("the segment's rules no longer apply: " +
@@ -655,9 +670,15 @@ Status ContactServiceImpl::DoExportContacts(const rpc::Caller& caller,
             FillAccount(*it->second, view.mutable_account());
           }
         }
-        out += (count == 0 ? "" : ",") + ToJson(view);
+        out += (count == 0 ? "" : ",") + ExportJson(view);
       }
       ++count;
+    }
+    if (out.size() > kMaxExportBytes) {
+      return FieldError(req.segment_id().empty() ? "segmentId" : "format",
+                        "the export would be larger than " +
+                            std::to_string(kMaxExportBytes / (1024 * 1024)) +
+                            " MiB; export a segment of the contacts, or as CSV");
     }
     if (static_cast<int64_t>(rows.size()) < kExportChunk) {
       break;

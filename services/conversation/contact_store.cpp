@@ -810,6 +810,13 @@ Result<std::optional<JobRow>> ContactStore::ClaimJob(const std::string& workspac
                    JobFromRow);
 }
 
+Status ContactStore::RefreshStatistics() {
+  for (const char* table : {"contacts", "contact_tags", "contact_field_values"}) {
+    SALESOS_RETURN_IF_ERROR(db_.Exec(std::string("ANALYZE ") + table).status());
+  }
+  return OkStatus();
+}
+
 Status ContactStore::FinishJob(const JobRow& j, const std::string& status,
                                const std::string& message, const std::string& now) {
   std::string params = j.params;

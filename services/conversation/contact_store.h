@@ -194,6 +194,9 @@ class ContactStore {
   // Ends the job ("succeeded" or "failed" with a message in params) and clears its input.
   Status FinishJob(const JobRow& job, const std::string& status, const std::string& message,
                    const std::string& now);
+  // Refreshes the planner's statistics of the contact tables (ANALYZE, on both engines), so rule
+  // queries pick the right index after a bulk change such as an import.
+  Status RefreshStatistics();
 
  private:
   store::Store& db_;

@@ -380,6 +380,10 @@ void ImportJobs::Run(JobRow job, int64_t lease_until_ms) {
               {{"jobId", job.id}, {"error", finished.message()}});
     return;
   }
+  if (Status analysed = store_.RefreshStatistics(); !analysed.ok()) {
+    log::Warn("statistics not refreshed after an import",
+              {{"jobId", job.id}, {"error", analysed.message()}});
+  }
   job.status = "succeeded";
   job.finished_at = now;
   job.updated_at = now;

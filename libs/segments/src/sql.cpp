@@ -64,11 +64,13 @@ std::string Not(const std::string& expr) { return "NOT (" + expr + ")"; }
 
 class Compiler {
  public:
-  Compiler(const CustomFieldDecls& custom, SqlDialect dialect, int64_t now_ms, int first_param)
+  Compiler(const CustomFieldDecls& custom, SqlDialect dialect, int64_t now_ms, int first_param,
+           int workspace_param)
       : custom_(custom),
         pg_(dialect == SqlDialect::kPostgres),
         now_ms_(now_ms),
-        first_param_(first_param) {}
+        first_param_(first_param),
+        workspace_param_(workspace_param) {}
 
   Result<std::string> Node(const SegmentRule& node) {
     std::string expr;
@@ -314,8 +316,17 @@ class Compiler {
     return InvalidArgument("operator " + op + " does not apply to platform");
   }
 
+  // `alias`'s rows of the contact's workspace. With the caller's workspace parameter the
+  // subqueries below are not correlated: the engine builds each contact set once, from the
+  // (workspace_id, ...) indexes, rather than probing per contact.
+  std::string SameWorkspace(const char* alias) const {
+    return std::string(alias) + ".workspace_id = " +
+           (workspace_param_ > 0 ? "$" + std::to_string(workspace_param_) : "c.workspace_id");
+  }
+
   Result<std::string> Tags(const std::string& op, const Value& v) {
-    const std::string has = "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id";
+    const std::string has =
+        "c.id IN (SELECT t.contact_id FROM contact_tags t WHERE " + SameWorkspace("t");
     if (op == "contains") {
       return has + " AND t.tag = " + Text(FoldAscii(v.string_value())) + ")";
     }
@@ -331,10 +342,8 @@ class Compiler {
 
   // A custom field's value is its row in contact_field_values; a comparison needs the row.
   Result<std::string> Custom(const FieldRef& f, const std::string& op, const Value& v) {
-    std::string row =
-        "EXISTS (SELECT 1 FROM contact_field_values v WHERE v.contact_id = c.id "
-        "AND v.key = " +
-        Text(std::string(f.custom_key));
+    std::string row = "c.id IN (SELECT v.contact_id FROM contact_field_values v WHERE " +
+                      SameWorkspace("v") + " AND v.key = " + Text(std::string(f.custom_key));
     if (op == "exists") {
       return Is(row + ")", v.bool_value());
     }
@@ -348,6 +357,7 @@ class Compiler {
   bool pg_;
   int64_t now_ms_;
   int first_param_;
+  int workspace_param_;
   store::Params params_;
 };
 
@@ -359,9 +369,9 @@ SqlDialect DialectOf(std::string_view engine) {
 
 Result<CompiledRule> CompileSegmentRule(const common::v1::SegmentRule& rule,
                                         const CustomFieldDecls& custom, SqlDialect dialect,
-                                        int64_t now_ms, int first_param) {
+                                        int64_t now_ms, int first_param, int workspace_param) {
   SALESOS_RETURN_IF_ERROR(ValidateSegmentRule(rule, "rules", &custom));
-  Compiler compiler(custom, dialect, now_ms, first_param);
+  Compiler compiler(custom, dialect, now_ms, first_param, workspace_param);
   SALESOS_ASSIGN_OR_RETURN(std::string where, compiler.Node(rule));
   return CompiledRule{std::move(where), std::move(compiler).TakeParams()};
 }

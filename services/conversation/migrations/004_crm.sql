@@ -22,7 +22,9 @@ CREATE UNIQUE INDEX contacts_by_whatsapp_id ON contacts (workspace_id, whatsapp_
 ALTER TABLE contacts ADD COLUMN email_key TEXT;
 UPDATE contacts SET email_key = lower(email) WHERE email <> '';
 CREATE UNIQUE INDEX contacts_by_email ON contacts (workspace_id, email_key);
-CREATE INDEX contacts_by_phone ON contacts (workspace_id, phone);
+-- Lookups by phone (imports, WhatsApp senders) take the oldest match: id ends the index so the
+-- engine reads it in order rather than choosing contacts_by_workspace and scanning.
+CREATE INDEX contacts_by_phone ON contacts (workspace_id, phone, id);
 ALTER TABLE contacts ADD COLUMN title TEXT NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN city TEXT NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN country TEXT NOT NULL DEFAULT '';
@@ -55,10 +57,12 @@ ALTER TABLE contacts ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE contacts ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE contacts ADD COLUMN important_dates TEXT NOT NULL DEFAULT '[]';
+-- (workspace_id, id): pages in id order stop after a page of matches instead of sorting them all.
+CREATE INDEX contacts_by_workspace ON contacts (workspace_id, id);
 CREATE INDEX contacts_by_created ON contacts (workspace_id, created_ms);
 CREATE INDEX contacts_by_last_message ON contacts (workspace_id, last_message_ms);
 CREATE INDEX contacts_by_lead_score ON contacts (workspace_id, lead_score);
-CREATE INDEX contacts_by_account ON contacts (workspace_id, account_id);
+CREATE INDEX contacts_by_account ON contacts (workspace_id, account_id, id);
 -- A contact's tags, lower-cased (ASCII), one row each.
 CREATE TABLE contact_tags (
   workspace_id TEXT NOT NULL,
@@ -88,7 +92,9 @@ CREATE TABLE contact_field_values (
   num_value DOUBLE PRECISION NOT NULL DEFAULT 0,
   PRIMARY KEY (contact_id, key)
 );
-CREATE INDEX contact_field_values_by_key ON contact_field_values (workspace_id, key, contact_id);
+-- Covering indexes for rules: a custom field's matching contacts come from the index alone.
+CREATE INDEX contact_field_values_by_number ON contact_field_values (workspace_id, key, num_value, contact_id);
+CREATE INDEX contact_field_values_by_text ON contact_field_values (workspace_id, key, text_value, contact_id);
 -- Companies. annual_revenue in the currency's major unit; address as JSON
 -- ({street, city, region, postalCode, country}).
 CREATE TABLE accounts (

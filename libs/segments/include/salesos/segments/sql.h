@@ -33,8 +33,14 @@ struct CompiledRule {
 // that INVALID_ARGUMENT unchanged (violation paths under "rules"). `now_ms` anchors
 // within_last_days. `first_param` is the number of the first placeholder, so the caller can bind
 // its own ($1 workspace id, ...) before. The semantics are docs/segments.md's.
+//
+// `workspace_param`, when > 0, is the placeholder the caller binds the workspace id to (as in
+// `WHERE c.workspace_id = $1 AND (<where>)`): tag and custom-field tests then read
+// `c.id IN (SELECT contact_id ... WHERE workspace_id = $<workspace_param> ...)`, built once per
+// query from the (workspace_id, ...) indexes. 0 correlates them on c.workspace_id instead (same
+// answers, slower on large workspaces).
 Result<CompiledRule> CompileSegmentRule(const common::v1::SegmentRule& rule,
                                         const CustomFieldDecls& custom, SqlDialect dialect,
-                                        int64_t now_ms, int first_param);
+                                        int64_t now_ms, int first_param, int workspace_param = 0);
 
 }  // namespace salesos::segments
