@@ -62,6 +62,14 @@ CREATE INDEX contacts_by_workspace ON contacts (workspace_id, id);
 CREATE INDEX contacts_by_created ON contacts (workspace_id, created_ms);
 CREATE INDEX contacts_by_last_message ON contacts (workspace_id, last_message_ms);
 CREATE INDEX contacts_by_lead_score ON contacts (workspace_id, lead_score);
+-- Rules compare strings ASCII-case-folded: on SQLite that is lower(x) (ASCII-only there), so these
+-- expression indexes serve `lower(c.city) = $n` and friends, and an OR of such tests becomes index
+-- lookups instead of a scan. (PostgreSQL folds with translate() and does not use them.)
+CREATE INDEX contacts_by_city ON contacts (workspace_id, lower(city));
+CREATE INDEX contacts_by_country ON contacts (workspace_id, lower(country));
+CREATE INDEX contacts_by_language ON contacts (workspace_id, lower(language));
+CREATE INDEX contacts_by_stage ON contacts (workspace_id, journey_stage);
+CREATE INDEX contacts_by_status ON contacts (workspace_id, status);
 CREATE INDEX contacts_by_account ON contacts (workspace_id, account_id, id);
 -- A contact's tags, lower-cased (ASCII), one row each.
 CREATE TABLE contact_tags (
