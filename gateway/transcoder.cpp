@@ -4,7 +4,13 @@
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <boost/json.hpp>
 #include <charconv>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <vector>
 #include <cstdlib>
 
 #include "salesos/api/http_body.pb.h"
@@ -253,11 +259,93 @@ Status BuildRequest(const Route& route, const PathParams& params, std::string_vi
   return OkStatus();
 }
 
+namespace {
+
+constexpr std::string_view kSegmentRule = "salesos.common.v1.SegmentRule";
+
+// Whether `type` holds a SegmentRule anywhere below it (cached: descriptors live for the process).
+bool HoldsSegmentRule(const google::protobuf::Descriptor* type) {
+  static std::mutex mu;
+  static std::map<const google::protobuf::Descriptor*, bool> known;
+  std::lock_guard<std::mutex> lock(mu);
+  std::function<bool(const google::protobuf::Descriptor*, std::set<const void*>&)> walk =
+      [&](const google::protobuf::Descriptor* d, std::set<const void*>& seen) -> bool {
+    if (d->full_name() == kSegmentRule) {
+      return true;
+    }
+    if (auto it = known.find(d); it != known.end()) {
+      return it->second;
+    }
+    if (!seen.insert(d).second) {
+      return false;
+    }
+    bool holds = false;
+    for (int i = 0; i < d->field_count() && !holds; ++i) {
+      if (const auto* sub = d->field(i)->message_type()) {
+        holds = walk(sub, seen);
+      }
+    }
+    known[d] = holds;
+    return holds;
+  };
+  std::set<const void*> seen;
+  return walk(type, seen);
+}
+
+// A SegmentRule node is a group or a condition; printing every field would give each node the
+// other kind's empty half ("op":"","conditions":[] on a condition). Drop it, and `not` when false,
+// so answers read as the tree was written (docs/segments.md).
+void CompactRules(boost::json::value& v) {
+  if (auto* list = v.if_array()) {
+    for (auto& item : *list) {
+      CompactRules(item);
+    }
+    return;
+  }
+  auto* obj = v.if_object();
+  if (obj == nullptr) {
+    return;
+  }
+  const bool rule_shaped = obj->contains("op") && obj->contains("conditions") &&
+                           obj->contains("field") && obj->contains("operator") &&
+                           obj->contains("not");
+  if (rule_shaped) {
+    const auto* field = obj->at("field").if_string();
+    const bool condition = field != nullptr && !field->empty();
+    const auto* no = obj->at("not").if_bool();
+    const bool drop_not = no != nullptr && !*no;
+    // Rebuilt rather than erased from: object::erase moves the last key into the gap.
+    boost::json::object kept;
+    for (auto& [key, child] : *obj) {
+      const bool group_half = key == "op" || key == "conditions";
+      const bool condition_half = key == "field" || key == "operator" || key == "value";
+      if ((condition ? group_half : condition_half) || (key == "not" && drop_not)) {
+        continue;
+      }
+      kept.emplace(key, std::move(child));
+    }
+    *obj = std::move(kept);
+  }
+  for (auto& [key, child] : *obj) {
+    CompactRules(child);
+  }
+}
+
+}  // namespace
+
 std::string ToJson(const Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (HoldsSegmentRule(message.GetDescriptor())) {
+    boost::system::error_code ec;
+    boost::json::value tree = boost::json::parse(out, ec);
+    if (!ec) {
+      CompactRules(tree);
+      out = boost::json::serialize(tree);
+    }
+  }
   return out;
 }
 

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "salesos/common/v1/segment.pb.h"
+
 #include "router.h"
 #include "salesos/api/http_body.pb.h"
 #include "salesos/routing/v1/routing.pb.h"
@@ -280,4 +282,27 @@ TEST_CASE("a body naming a message field fills that field from JSON, the path th
   REQUIRE_FALSE(st.ok());
   REQUIRE(st.violations().size() == 1);
   CHECK(st.violations()[0].field == "note.id");
+}
+
+TEST_CASE("a segment rule tree answers as it was written, without the other kind's empty half",
+          "[gateway][transcoder]") {
+  salesos::common::v1::SegmentRule root;
+  root.set_op("and");
+  auto* city = root.add_conditions();
+  city->set_field("city");
+  city->set_operator_("eq");
+  city->mutable_value()->set_string_value("Lyon");
+  auto* group = root.add_conditions();
+  group->set_op("or");
+  group->set_not_(true);
+  auto* score = group->add_conditions();
+  score->set_field("leadScore");
+  score->set_operator_("gte");
+  score->mutable_value()->set_number_value(70);
+  CHECK(ToJson(root) ==
+        R"({"op":"and","conditions":[{"field":"city","operator":"eq","value":"Lyon"},)"
+        R"({"op":"or","not":true,"conditions":[{"field":"leadScore","operator":"gte","value":70}]}]})");
+  // Other messages keep every field, zeros included.
+  tv1::Thing thing;
+  CHECK_THAT(ToJson(thing), Catch::Contains(R"("count":"0")"));
 }

@@ -410,8 +410,13 @@ TEST_CASE("ai: Leo, segment rules, campaign copy and summaries answer from the b
   json::value tree = Json(rules);
   const auto& root = tree.at("rules").as_object();
   CHECK(Str(root.at("op")) == "and");
-  CHECK(root.at("not") == false);
+  // The tree reads as written: no `not` when false, no condition half on a group and no group
+  // half on a condition.
+  CHECK_FALSE(root.contains("not"));
+  CHECK_FALSE(root.contains("field"));
   CHECK_FALSE(root.contains("group"));
+  CHECK_FALSE(root.at("conditions").as_array().at(0).as_object().contains("op"));
+  CHECK_FALSE(root.at("conditions").as_array().at(0).as_object().contains("conditions"));
   std::vector<std::string> fields;
   for (const auto& r : root.at("conditions").as_array()) {
     fields.push_back(Str(r.at("field")));
