@@ -236,6 +236,27 @@ bool IsChannelPlatform(std::string_view platform) {
   return platform == "facebook" || platform == "instagram" || platform == "whatsapp";
 }
 
+Status RequireId(const std::string& id, const char* field, const char* not_found) {
+  if (id.empty()) {
+    return FieldError(field, "is required");
+  }
+  return IsUuid(id) ? OkStatus() : NotFound(not_found);
+}
+
+bool HasControlCharacters(std::string_view s, bool allow_line_breaks) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (allow_line_breaks && (c == '\n' || c == '\r' || c == '\t')) {
+      continue;
+    }
+    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next >= 0x80 && next <= 0x9f)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 long Utf8Length(std::string_view s) {
   long count = 0;
   size_t i = 0;

@@ -63,6 +63,15 @@ using salesos::PriceToMinor;
 // Length in code points; -1 for invalid UTF-8.
 long Utf8Length(std::string_view s);
 
+// Ids are UUIDs we made: "" is kInvalidArgument naming `field` ("is required"); anything else
+// that is not a UUID cannot name a row, and is kNotFound with `not_found` (as an id of another
+// workspace is) without asking the database.
+Status RequireId(const std::string& id, const char* field, const char* not_found);
+
+// C0, DEL and C1 control characters (NUL cannot even be stored in a PostgreSQL TEXT column);
+// with allow_line_breaks, LF, CR and TAB are fine.
+bool HasControlCharacters(std::string_view s, bool allow_line_breaks);
+
 // Every limit of a campaign's writable content, the name (1..200), the target platform and the
 // currency and price. Every violation is listed, each naming its field.
 Status ValidateCampaign(const v1::Campaign& campaign);

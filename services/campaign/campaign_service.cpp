@@ -24,15 +24,6 @@ Status RequireWorkspace(const rpc::Caller& caller) {
   return OkStatus();
 }
 
-// Ids are UUIDs we made: anything else cannot name a campaign, and is answered like an id of
-// another workspace without asking the database.
-Status RequireId(const std::string& id, const char* field) {
-  if (id.empty()) {
-    return FieldError(field, "is required");
-  }
-  return IsUuid(id) ? OkStatus() : NotFound(kNotFound);
-}
-
 std::string Now() { return FormatRfc3339Millis(NowUnixMillis()); }
 
 // A time after `previous`: updated_at is the version optimistic writes compare, so two writes
@@ -252,7 +243,7 @@ Status CampaignServiceImpl::ListPage(const std::string& workspace_id, const Camp
 Status CampaignServiceImpl::DoGet(const rpc::Caller& caller, const std::string& id,
                                   v1::Campaign* resp) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(id, "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, id));
   if (!rec.has_value()) {
     return NotFound(kNotFound);
@@ -265,7 +256,7 @@ Status CampaignServiceImpl::DoUpdate(const rpc::Caller& caller,
                                      const v1::UpdateCampaignRequest& req, v1::Campaign* resp,
                                      const std::optional<std::string>& if_match) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(std::optional<std::string> expected,
                            ExpectedVersion(if_match, req.expected_update_time()));
   SALESOS_ASSIGN_OR_RETURN(auto current, store_.Get(caller.workspace_id, req.id()));
@@ -298,7 +289,7 @@ Status CampaignServiceImpl::DoUpdate(const rpc::Caller& caller,
 
 Status CampaignServiceImpl::DoDelete(const rpc::Caller& caller, const std::string& id) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(id, "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto current, store_.Get(caller.workspace_id, id));
   if (!current.has_value()) {
     return NotFound(kNotFound);
@@ -319,7 +310,7 @@ Status CampaignServiceImpl::DoDelete(const rpc::Caller& caller, const std::strin
 Status CampaignServiceImpl::DoLifecycle(const rpc::Caller& caller, const std::string& id,
                                         Action action, v1::Campaign* resp) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(id, "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto current, store_.Get(caller.workspace_id, id));
   if (!current.has_value()) {
     return NotFound(kNotFound);
@@ -357,7 +348,7 @@ Status CampaignServiceImpl::DoLifecycle(const rpc::Caller& caller, const std::st
 Status CampaignServiceImpl::DoDuplicate(const rpc::Caller& caller, const std::string& id,
                                         v1::Campaign* resp) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(id, "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto source, store_.Get(caller.workspace_id, id));
   if (!source.has_value()) {
     return NotFound(kNotFound);
@@ -410,7 +401,7 @@ Status CampaignServiceImpl::DoGetForService(const v1::GetCampaignForServiceReque
   if (req.workspace_id().empty()) {
     return FieldError("workspaceId", "is required");
   }
-  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(req.workspace_id(), req.id()));
   if (!rec.has_value()) {
     return NotFound(kNotFound);
@@ -423,7 +414,7 @@ Status CampaignServiceImpl::DoRecordStats(const v1::RecordCampaignStatsRequest& 
   if (req.workspace_id().empty()) {
     return FieldError("workspaceId", "is required");
   }
-  SALESOS_RETURN_IF_ERROR(RequireId(req.campaign_id(), "campaignId"));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.campaign_id(), "campaignId", kNotFound));
   if (req.event_id().empty() || req.event_id().size() > kMaxEventIdLength) {
     return FieldError("eventId", "is required (at most 200 characters)");
   }

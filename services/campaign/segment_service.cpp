@@ -32,30 +32,6 @@ Status RequireWorkspace(const rpc::Caller& caller) {
   return OkStatus();
 }
 
-// Ids are UUIDs we made: anything else cannot name a segment, and is answered like an id of
-// another workspace without asking the database.
-Status RequireId(const std::string& id, const char* field) {
-  if (id.empty()) {
-    return FieldError(field, "is required");
-  }
-  return IsUuid(id) ? OkStatus() : NotFound(kNotFound);
-}
-
-bool HasControlCharacters(std::string_view s, bool allow_line_breaks) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
-    if (allow_line_breaks && (c == '\n' || c == '\r' || c == '\t')) {
-      continue;
-    }
-    // C0, DEL and C1 controls; NUL cannot even be stored in a PostgreSQL TEXT column.
-    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next >= 0x80 && next <= 0x9f)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 Status ValidateName(std::string_view name) {
   long length = Utf8Length(name);
   if (length < 0) {
@@ -271,7 +247,7 @@ Status SegmentServiceImpl::DoList(const rpc::Caller& caller, const v1::ListSegme
 Status SegmentServiceImpl::DoGet(const rpc::Caller& caller, const std::string& id,
                                  v1::Segment* resp) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(id, "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, id));
   if (!rec.has_value()) {
     return NotFound(kNotFound);
@@ -283,7 +259,7 @@ Status SegmentServiceImpl::DoGet(const rpc::Caller& caller, const std::string& i
 Status SegmentServiceImpl::DoUpdate(const rpc::Caller& caller, const v1::UpdateSegmentRequest& req,
                                     v1::Segment* resp, const std::optional<std::string>& if_match) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(std::optional<std::string> expected,
                            ExpectedVersion(if_match, req.expected_update_time()));
   const v1::Segment& patch = req.segment();
@@ -363,7 +339,7 @@ Status SegmentServiceImpl::DoUpdate(const rpc::Caller& caller, const v1::UpdateS
 
 Status SegmentServiceImpl::DoDelete(const rpc::Caller& caller, const std::string& id) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(id, "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(id, "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(bool deleted, store_.Delete(caller.workspace_id, id));
   if (!deleted) {
     return NotFound(kNotFound);
@@ -393,7 +369,7 @@ Status SegmentServiceImpl::DoListContacts(const rpc::Caller& caller,
                                           const v1::ListSegmentContactsRequest& req,
                                           v1::ListSegmentContactsResponse* resp) {
   SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id"));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(int32_t page_size, rpc::ResolvePageSize(req.page_size()));
   SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, req.id()));
   if (!rec.has_value()) {
@@ -414,7 +390,7 @@ Status SegmentServiceImpl::DoGetForService(const v1::GetSegmentForServiceRequest
   if (req.workspace_id().empty()) {
     return FieldError("workspaceId", "is required");
   }
-  SALESOS_RETURN_IF_ERROR(RequireId(req.segment_id(), "segmentId"));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.segment_id(), "segmentId", kNotFound));
   SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(req.workspace_id(), req.segment_id()));
   if (!rec.has_value()) {
     return NotFound(kNotFound);

@@ -42,30 +42,6 @@ Status RequireWorkspace(const rpc::Caller& caller) {
   return OkStatus();
 }
 
-// Ids are UUIDs we made: anything else cannot name a row, and is answered like an id of another
-// workspace without asking the database.
-Status RequireId(const std::string& id, const char* field, const char* not_found) {
-  if (id.empty()) {
-    return FieldError(field, "is required");
-  }
-  return IsUuid(id) ? OkStatus() : NotFound(not_found);
-}
-
-bool HasControlCharacters(std::string_view s, bool allow_line_breaks) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
-    if (allow_line_breaks && (c == '\n' || c == '\r' || c == '\t')) {
-      continue;
-    }
-    // C0, DEL and C1 controls; NUL cannot even be stored in a PostgreSQL TEXT column.
-    if (c < 0x20 || c == 0x7f || (c == 0xc2 && next >= 0x80 && next <= 0x9f)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 Status ValidateName(std::string_view name) {
   long length = Utf8CodePoints(name);
   if (length < 0) {
