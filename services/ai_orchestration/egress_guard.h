@@ -1,11 +1,10 @@
 #pragma once
 
-// The egress policy for tenant-set LLM endpoints (SSRF guard). A workspace may point its AI at any
-// OpenAI-compatible base URL; this file makes sure such a URL cannot be used to reach the
-// platform's own network: loopback, private, link-local (including the cloud metadata address
-// 169.254.169.254), CGNAT, multicast and reserved addresses are refused, in IPv4, IPv6 and the
-// IPv6 forms that embed an IPv4 address, unless the operator allows private egress
-// (SALESOS_ALLOW_PRIVATE_EGRESS=1, for local models and tests).
+// The egress policy for tenant-set LLM endpoints (SSRF guard): the base URL syntax AI endpoints
+// accept, on top of the shared guard of libs/http (salesos/http/egress.h), which refuses loopback,
+// private, link-local (including the cloud metadata address 169.254.169.254), CGNAT, multicast and
+// reserved addresses unless the operator allows private egress (SALESOS_ALLOW_PRIVATE_EGRESS=1,
+// for local models and tests).
 //
 // The check is on the addresses the host resolves to, and ResolveEgress returns those addresses:
 // the client connects to exactly them, without resolving again, so a DNS answer that changes
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "salesos/core/status.h"
+#include "salesos/http/egress.h"
 
 namespace salesos::ai {
 
@@ -48,11 +48,8 @@ struct EndpointUrl {
 // kMaxBaseUrlLength characters. InvalidArgument with a message naming the problem.
 Result<EndpointUrl> ParseEndpointUrl(std::string_view url);
 
-// True for an address a tenant-set URL must not reach: 0.0.0.0/8, 10/8, 100.64/10, 127/8,
-// 169.254/16, 172.16/12, 192.0.0/24, 192.168/16, 198.18/15, 224/4, 240/4 (and broadcast); IPv6
-// ::, ::1, fc00::/7, fe80::/10, fec0::/10, ff00::/8, and IPv4-mapped (::ffff:a.b.c.d),
-// IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) forms of a refused IPv4.
-bool IsPrivateAddress(const boost::asio::ip::address& address);
+// The shared rule (salesos/http/egress.h): true for an address a tenant-set URL must not reach.
+using http::IsPrivateAddress;
 
 // Resolves url's host (IP literals without DNS) within `timeout` and checks every address it
 // resolves to: one refused address refuses the URL. Errors: PermissionDenied (a refused address,
