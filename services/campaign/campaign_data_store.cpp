@@ -28,9 +28,15 @@ std::unique_ptr<data_admin::Catalog> CampaignDataCatalog(store::Store& db) {
                       {"created_at", "createdAt"},
                       {"updated_at", "updatedAt"}};
   campaigns.search = {"name", "status", "outreach_message"};
+  // A campaign's broadcasts and their recipients go with it (and with the workspace's campaigns).
   campaigns.delete_dependants = {
-      "DELETE FROM campaign_referrals WHERE workspace_id = $1 AND campaign_id = $2"};
-  campaigns.clear_dependants = {"DELETE FROM campaign_referrals WHERE workspace_id = $1"};
+      "DELETE FROM campaign_referrals WHERE workspace_id = $1 AND campaign_id = $2",
+      "DELETE FROM broadcast_recipients WHERE workspace_id = $1 AND broadcast_id IN (SELECT id "
+      "FROM broadcasts WHERE workspace_id = $1 AND campaign_id = $2)",
+      "DELETE FROM broadcasts WHERE workspace_id = $1 AND campaign_id = $2"};
+  campaigns.clear_dependants = {"DELETE FROM campaign_referrals WHERE workspace_id = $1",
+                                "DELETE FROM broadcast_recipients WHERE workspace_id = $1",
+                                "DELETE FROM broadcasts WHERE workspace_id = $1"};
 
   Collection templates;
   templates.name = "templates";

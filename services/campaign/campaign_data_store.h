@@ -1,7 +1,8 @@
 #pragma once
 
 // The data manager's view of campaign's tables (docs/data-admin.md): campaigns (with their
-// referral ids), templates and segments. Broadcast-free: nothing here is secret.
+// referral ids, broadcasts and their recipients as dependants), templates and segments. Nothing
+// here is secret.
 
 #include <memory>
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "broadcast_rules.h"
 #include "campaign_rules.h"
 #include "salesos/auth/v1/auth.grpc.pb.h"
 #include "salesos/conversation/v1/conversation.grpc.pb.h"
@@ -95,6 +96,9 @@ void FillTemplate(const TemplateRecord& rec, v1::Template* out) {
   out->mutable_variables()->Assign(rec.variables.begin(), rec.variables.end());
   out->set_created_at(rec.created_at);
   out->set_updated_at(rec.updated_at);
+  if (rec.whatsapp.has_value()) {
+    *out->mutable_whatsapp() = *rec.whatsapp;
+  }
 }
 
 }  // namespace
@@ -161,6 +165,11 @@ Status TemplateServiceImpl::DoCreate(const rpc::Caller& caller, const v1::Templa
   rec.channel = std::move(channel);
   rec.body = req.body();
   rec.variables = std::move(variables);
+  if (req.has_whatsapp() && (!req.whatsapp().name().empty() || !req.whatsapp().language().empty() ||
+                             !req.whatsapp().components().empty())) {
+    SALESOS_RETURN_IF_ERROR(ValidateWhatsAppTemplate(req.whatsapp(), "whatsapp"));
+    rec.whatsapp = req.whatsapp();
+  }
   rec.created_at = FormatRfc3339(clock_.NowSeconds());
   rec.updated_at = rec.created_at;
   SALESOS_RETURN_IF_ERROR(store_.Create(rec));
@@ -229,7 +238,17 @@ Status TemplateServiceImpl::DoUpdate(const rpc::Caller& caller, const v1::Templa
     SALESOS_ASSIGN_OR_RETURN(update.variables, ValidateBody(req.body()));
     update.body = req.body();
   }
-  if (!update.name && !update.category && !update.channel && !update.body) {
+  if (req.has_whatsapp()) {
+    // An empty object ({"whatsapp": {}}) removes the WhatsApp template.
+    if (req.whatsapp().name().empty() && req.whatsapp().language().empty() &&
+        req.whatsapp().components().empty()) {
+      update.whatsapp.emplace(std::nullopt);  // set, to none
+    } else {
+      SALESOS_RETURN_IF_ERROR(ValidateWhatsAppTemplate(req.whatsapp(), "whatsapp"));
+      update.whatsapp.emplace(req.whatsapp());
+    }
+  }
+  if (!update.name && !update.category && !update.channel && !update.body && !update.whatsapp) {
     // Nothing to change: answer what is there, without a write.
     v1::GetTemplateRequest get;
     get.set_id(req.id());
@@ -260,20 +279,13 @@ Status TemplateServiceImpl::DoDelete(const rpc::Caller& caller,
   return OkStatus();
 }
 
-Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
-                                     const v1::RenderTemplateRequest& req,
-                                     v1::RenderTemplateResponse* resp) {
-  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
-  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
-  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, req.id()));
-  if (!rec.has_value()) {
-    return NotFound(kNotFound);
-  }
+Result<std::map<std::string, std::string>> TemplateServiceImpl::RenderValues(
+    const std::string& workspace_id, const TemplateRecord& rec, const std::string& campaign_id,
+    const std::string& contact_id, const google::protobuf::Map<std::string, std::string>& sample) {
   std::map<std::string, std::string> values;
-  if (!req.campaign_id().empty()) {
-    SALESOS_RETURN_IF_ERROR(RequireId(req.campaign_id(), "campaignId", kCampaignNotFound));
-    SALESOS_ASSIGN_OR_RETURN(auto campaign,
-                             campaigns_.Get(caller.workspace_id, req.campaign_id()));
+  if (!campaign_id.empty()) {
+    SALESOS_RETURN_IF_ERROR(RequireId(campaign_id, "campaignId", kCampaignNotFound));
+    SALESOS_ASSIGN_OR_RETURN(auto campaign, campaigns_.Get(workspace_id, campaign_id));
     if (!campaign.has_value()) {
       return NotFound(kCampaignNotFound);
     }
@@ -284,12 +296,12 @@ Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
       values["product.price"] = FormatPrice(campaign->price_minor, campaign->currency);
     }
   }
-  if (!req.contact_id().empty()) {
-    SALESOS_RETURN_IF_ERROR(RequireId(req.contact_id(), "contactId", "no such contact"));
+  if (!contact_id.empty()) {
+    SALESOS_RETURN_IF_ERROR(RequireId(contact_id, "contactId", "no such contact"));
     if (!contacts_) {
       return FailedPrecondition("contacts cannot be read here; give a sample instead");
     }
-    auto contact = contacts_(caller.workspace_id, req.contact_id());
+    auto contact = contacts_(workspace_id, contact_id);
     if (!contact.ok()) {
       switch (contact.status().code()) {
         case Code::kNotFound:
@@ -309,30 +321,79 @@ Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
   }
   // The sample is what the author asked to preview, so its non-empty values win over looked-up
   // ones.
-  for (const auto& [name, value] : req.sample()) {
+  for (const auto& [name, value] : sample) {
     if (!value.empty()) {
       values[name] = value;
     }
   }
   // Auth is asked only when the body needs the name and the sample left it out. A preview must
   // not fail because auth is away: the fallback stands in, as for any empty value.
-  bool needs_business_name = std::find(rec->variables.begin(), rec->variables.end(),
-                                       kBusinessName) != rec->variables.end();
+  bool needs_business_name = std::find(rec.variables.begin(), rec.variables.end(),
+                                       kBusinessName) != rec.variables.end();
   if (needs_business_name && !values.contains(kBusinessName) && business_names_) {
-    Result<std::string> name = business_names_(caller.workspace_id);
+    Result<std::string> name = business_names_(workspace_id);
     if (name.ok()) {
       values[kBusinessName] = *name;
     } else {
       log::Warn("business name unavailable; rendering business.name with its fallback",
-                {{"workspaceId", caller.workspace_id}, {"error", name.status().message()}});
+                {{"workspaceId", workspace_id}, {"error", name.status().message()}});
     }
   }
+  return values;
+}
+
+Status TemplateServiceImpl::DoRender(const rpc::Caller& caller,
+                                     const v1::RenderTemplateRequest& req,
+                                     v1::RenderTemplateResponse* resp) {
+  SALESOS_RETURN_IF_ERROR(RequireWorkspace(caller));
+  SALESOS_RETURN_IF_ERROR(RequireId(req.id(), "id", kNotFound));
+  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(caller.workspace_id, req.id()));
+  if (!rec.has_value()) {
+    return NotFound(kNotFound);
+  }
+  SALESOS_ASSIGN_OR_RETURN(auto values, RenderValues(caller.workspace_id, *rec, req.campaign_id(),
+                                                     req.contact_id(), req.sample()));
   SALESOS_ASSIGN_OR_RETURN(
       RenderedTemplate rendered,
       RenderTemplateBody(rec->body, values, DateOfUnixSeconds(clock_.NowSeconds())));
   resp->set_text(std::move(rendered.text));
   resp->mutable_fallbacks_used()->Assign(rendered.fallbacks_used.begin(),
                                          rendered.fallbacks_used.end());
+  return OkStatus();
+}
+
+Status TemplateServiceImpl::DoRenderForService(const v1::RenderTemplateForServiceRequest& req,
+                                               v1::RenderTemplateForServiceResponse* resp) {
+  if (req.workspace_id().empty()) {
+    return FieldError("workspaceId", "is required");
+  }
+  SALESOS_RETURN_IF_ERROR(RequireId(req.template_id(), "templateId", kNotFound));
+  SALESOS_ASSIGN_OR_RETURN(auto rec, store_.Get(req.workspace_id(), req.template_id()));
+  if (!rec.has_value()) {
+    return NotFound(kNotFound);
+  }
+  SALESOS_ASSIGN_OR_RETURN(auto values, RenderValues(req.workspace_id(), *rec, req.campaign_id(),
+                                                     req.contact_id(), req.sample()));
+  const std::string today = DateOfUnixSeconds(clock_.NowSeconds());
+  SALESOS_ASSIGN_OR_RETURN(RenderedTemplate rendered, RenderTemplateBody(rec->body, values, today));
+  resp->set_text(std::move(rendered.text));
+  resp->mutable_fallbacks_used()->Assign(rendered.fallbacks_used.begin(),
+                                         rendered.fallbacks_used.end());
+  resp->set_channel(rec->channel);
+  if (rec->whatsapp.has_value()) {
+    // The same rendering a broadcast recipient gets: an empty parameter is an error, since
+    // WhatsApp refuses empty ones.
+    RecipientMessage wa = RenderForRecipient("", &*rec->whatsapp, values, today);
+    if (!wa.error.empty()) {
+      return FailedPrecondition(wa.error);
+    }
+    v1::WhatsAppTemplate* out = resp->mutable_whatsapp();
+    out->set_name(rec->whatsapp->name());
+    out->set_language(rec->whatsapp->language());
+    v1::TemplateComponent* body = out->add_components();
+    body->set_type("body");
+    body->mutable_parameters()->Assign(wa.params.begin(), wa.params.end());
+  }
   return OkStatus();
 }
 
@@ -381,6 +442,14 @@ grpc::ServerUnaryReactor* TemplateServiceImpl::RenderTemplate(grpc::CallbackServ
                                                               v1::RenderTemplateResponse* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& caller) -> Status {
     return DoRender(caller, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateServiceImpl::RenderTemplateForService(
+    grpc::CallbackServerContext* ctx, const v1::RenderTemplateForServiceRequest* req,
+    v1::RenderTemplateForServiceResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*caller*/) -> Status {
+    return DoRenderForService(*req, resp);
   });
 }
 

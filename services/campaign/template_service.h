@@ -81,6 +81,9 @@ class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
   grpc::ServerUnaryReactor* RenderTemplate(grpc::CallbackServerContext* ctx,
                                            const v1::RenderTemplateRequest* req,
                                            v1::RenderTemplateResponse* resp) override;
+  grpc::ServerUnaryReactor* RenderTemplateForService(
+      grpc::CallbackServerContext* ctx, const v1::RenderTemplateForServiceRequest* req,
+      v1::RenderTemplateForServiceResponse* resp) override;
 
   Status DoCreate(const rpc::Caller& caller, const v1::Template& req, v1::Template* resp);
   Status DoList(const rpc::Caller& caller, const v1::ListTemplatesRequest& req,
@@ -90,8 +93,17 @@ class TemplateServiceImpl final : public v1::TemplateService::CallbackService {
   Status DoDelete(const rpc::Caller& caller, const v1::DeleteTemplateRequest& req);
   Status DoRender(const rpc::Caller& caller, const v1::RenderTemplateRequest& req,
                   v1::RenderTemplateResponse* resp);
+  Status DoRenderForService(const v1::RenderTemplateForServiceRequest& req,
+                            v1::RenderTemplateForServiceResponse* resp);
 
  private:
+  // The values `rec` renders with in `workspace_id`: the campaign's product.* and campaign.name,
+  // the contact's contact.*, the business name when the body needs it, then the sample's
+  // non-empty values over all of them.
+  Result<std::map<std::string, std::string>> RenderValues(
+      const std::string& workspace_id, const TemplateRecord& rec, const std::string& campaign_id,
+      const std::string& contact_id, const google::protobuf::Map<std::string, std::string>& sample);
+
   TemplateStore store_;
   CampaignStore campaigns_;  // product.* and campaign.name for RenderTemplate
   rpc::WorkPool& pool_;

@@ -1,12 +1,14 @@
 #include "template_store.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <utility>
 
 namespace salesos::campaign {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, workspace_id, name, category, channel, body, variables, created_at, updated_at";
+    "id, workspace_id, name, category, channel, body, variables, created_at, updated_at, whatsapp";
 
 std::string SelectFrom(std::string_view where) {
   return "SELECT " + std::string(kColumns) + " FROM templates WHERE " + std::string(where);
@@ -46,7 +48,25 @@ TemplateRecord FromRow(const store::Row& r) {
   rec.variables = SplitVariables(r.GetText(6));
   rec.created_at = r.GetText(7);
   rec.updated_at = r.GetText(8);
+  std::string whatsapp = r.GetText(9);
+  if (!whatsapp.empty()) {
+    v1::WhatsAppTemplate t;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;  // rows written by a newer version
+    if (google::protobuf::util::JsonStringToMessage(whatsapp, &t, options).ok()) {
+      rec.whatsapp = std::move(t);
+    }
+  }
   return rec;
+}
+
+// The column's text: protobuf JSON, "" for none.
+std::string WhatsAppText(const std::optional<v1::WhatsAppTemplate>& t) {
+  std::string json;
+  if (t.has_value()) {
+    (void)google::protobuf::util::MessageToJsonString(*t, &json);
+  }
+  return json;
 }
 
 Result<std::optional<TemplateRecord>> AtMostOne(Result<store::Rows> rows) {
@@ -68,9 +88,9 @@ store::Value TextOrNull(const std::optional<std::string>& v) {
 Status TemplateStore::Create(const TemplateRecord& rec) {
   auto n = db_.Exec(
       "INSERT INTO templates (id, workspace_id, name, category, channel, body, variables, "
-      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      "created_at, updated_at, whatsapp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       {rec.id, rec.workspace_id, rec.name, rec.category, rec.channel, rec.body,
-       JoinVariables(rec.variables), rec.created_at, rec.updated_at});
+       JoinVariables(rec.variables), rec.created_at, rec.updated_at, WhatsAppText(rec.whatsapp)});
   return n.ok() ? OkStatus() : n.status();
 }
 
@@ -109,15 +129,21 @@ Result<std::optional<TemplateRecord>> TemplateStore::Update(const std::string& w
   if (update.variables.has_value()) {
     variables = JoinVariables(*update.variables);
   }
+  std::optional<std::string> whatsapp;
+  if (update.whatsapp.has_value()) {
+    whatsapp = WhatsAppText(*update.whatsapp);
+  }
   std::optional<TemplateRecord> after;
   Status st = db_.InTransaction([&](store::Executor& tx) -> Status {
     // NULL keeps a column as it is: one statement for every combination of changes.
     auto n = tx.Exec(
         "UPDATE templates SET name = COALESCE($1, name), category = COALESCE($2, category), "
         "channel = COALESCE($3, channel), body = COALESCE($4, body), variables = COALESCE($5, "
-        "variables), updated_at = $6 WHERE workspace_id = $7 AND id = $8",
+        "variables), updated_at = $6, whatsapp = COALESCE($9, whatsapp) WHERE workspace_id = $7 "
+        "AND id = $8",
         {TextOrNull(update.name), TextOrNull(update.category), TextOrNull(update.channel),
-         TextOrNull(update.body), TextOrNull(variables), update.updated_at, workspace_id, id});
+         TextOrNull(update.body), TextOrNull(variables), update.updated_at, workspace_id, id,
+         TextOrNull(whatsapp)});
     if (!n.ok()) {
       return n.status();
     }

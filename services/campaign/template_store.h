@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "salesos/campaign/v1/campaign.pb.h"
 #include "salesos/core/status.h"
 #include "salesos/store/store.h"
 
@@ -23,6 +24,8 @@ struct TemplateRecord {
   std::string channel;
   std::string body;
   std::vector<std::string> variables;
+  // The WhatsApp template it is sent as on WhatsApp; none when nullopt.
+  std::optional<v1::WhatsAppTemplate> whatsapp;
   std::string created_at;
   std::string updated_at;
 };
@@ -34,6 +37,8 @@ struct TemplateUpdate {
   std::optional<std::string> channel;
   std::optional<std::string> body;
   std::optional<std::vector<std::string>> variables;
+  // Set: replaces the WhatsApp template (an inner nullopt removes it).
+  std::optional<std::optional<v1::WhatsAppTemplate>> whatsapp;
   std::string updated_at;
 };
 
@@ -53,8 +58,6 @@ class TemplateStore {
                                                const std::string& id, const TemplateUpdate& update);
   // False when the workspace has no such template.
   Result<bool> Delete(const std::string& workspace_id, const std::string& id);
-
-
 
  private:
   store::Store& db_;
