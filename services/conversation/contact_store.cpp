@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "occasions.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/time.h"
 
@@ -544,9 +545,17 @@ Result<bool> ContactStore::DeleteField(const std::string& workspace_id, const st
 Status ContactStore::CreateContact(const ContactRow& c) {
   return Conflict(db_.InTransaction([&](store::Executor& tx) -> Status {
     SALESOS_RETURN_IF_ERROR(CheckUnique(tx, c, nullptr));
-    SALESOS_RETURN_IF_ERROR(InsertContactRow(tx, c));
-    SALESOS_RETURN_IF_ERROR(WriteTags(tx, c, false));
-    return WriteValues(tx, c, false);
+    // The important dates' next greetings (occasions.h), written with the contact.
+    ContactRow row = c;
+    SALESOS_ASSIGN_OR_RETURN(auto occasions,
+                             PlanContactOccasions(tx, row.workspace_id, row.id,
+                                                  row.important_dates, row.opted_out,
+                                                  NowUnixMillis()));
+    SALESOS_RETURN_IF_ERROR(InsertContactRow(tx, row));
+    SALESOS_RETURN_IF_ERROR(WriteTags(tx, row, false));
+    SALESOS_RETURN_IF_ERROR(WriteValues(tx, row, false));
+    return occasions.rows.empty() ? OkStatus()
+                                  : WriteContactOccasions(tx, row.workspace_id, row.id, occasions);
   }));
 }
 
@@ -586,7 +595,19 @@ Result<std::pair<ContactRow, ContactRow>> ContactStore::UpdateContact(
     after.workspace_id = out.first.workspace_id;
     after.custom_json = CustomValuesToJson(after.custom, decls);
     SALESOS_RETURN_IF_ERROR(CheckUnique(tx, after, &out.first));
+    // The important dates' next greetings (occasions.h), when the dates or the opt-out changed.
+    std::optional<OccasionPlan> occasions;
+    if (after.important_dates != out.first.important_dates ||
+        after.opted_out != out.first.opted_out) {
+      SALESOS_ASSIGN_OR_RETURN(occasions,
+                               PlanContactOccasions(tx, workspace_id, after.id,
+                                                    after.important_dates, after.opted_out,
+                                                    NowUnixMillis()));
+    }
     SALESOS_RETURN_IF_ERROR(WriteContactRow(tx, after));
+    if (occasions.has_value()) {
+      SALESOS_RETURN_IF_ERROR(WriteContactOccasions(tx, workspace_id, after.id, *occasions));
+    }
     if (after.tags != out.first.tags) {
       SALESOS_RETURN_IF_ERROR(WriteTags(tx, after, true));
     }
@@ -1014,6 +1035,7 @@ Result<ImportBatchResult> ContactStore::ApplyImportBatch(
         SALESOS_RETURN_IF_ERROR(WriteTags(tx, c, false));
         SALESOS_RETURN_IF_ERROR(WriteValues(tx, c, false));
         ++result.created;
+        result.created_ids.push_back(c.id);
       }
     }
     // The job moves on in the same transaction, only while this worker still holds it.

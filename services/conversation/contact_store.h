@@ -93,6 +93,7 @@ enum class ImportOutcome { kCreated, kUpdated, kSkipped, kError };
 struct ImportBatchResult {
   int64_t created = 0, updated = 0, skipped = 0;
   std::vector<ImportErrorRow> errors;
+  std::vector<std::string> created_ids;  // the contacts the batch made (for contact.created)
 };
 
 class ContactStore {

@@ -15,6 +15,27 @@ std::string Text(const boost::json::object& o, const char* key) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// The scheduler's lastSentAt / nextSendAt, kept beside each date in contacts.important_dates
+// (occasions.h), onto the dates read from it (same order).
+void FillOccasionTimes(const std::string& json,
+                       google::protobuf::RepeatedPtrField<v1::ImportantDate>* dates) {
+  if (json.find("SendAt") == std::string::npos && json.find("SentAt") == std::string::npos) {
+    return;
+  }
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec || !v.is_array()) {
+    return;
+  }
+  const auto& a = v.as_array();
+  for (int i = 0; i < dates->size() && static_cast<size_t>(i) < a.size(); ++i) {
+    if (a[i].is_object()) {
+      dates->Mutable(i)->set_last_sent_at(Text(a[i].as_object(), "lastSentAt"));
+      dates->Mutable(i)->set_next_send_at(Text(a[i].as_object(), "nextSendAt"));
+    }
+  }
+}
+
 std::string Join(const std::vector<std::string>& parts, char sep) {
   std::string out;
   for (const auto& p : parts) {
@@ -58,6 +79,7 @@ void FillContact(const ContactRow& c, v1::Contact* out) {
   out->mutable_platform_ids()->set_instagram(c.instagram_id);
   out->mutable_platform_ids()->set_whatsapp(c.whatsapp_id);
   ImportantDatesFromJson(c.important_dates, out->mutable_important_dates());
+  FillOccasionTimes(c.important_dates, out->mutable_important_dates());
   auto* stats = out->mutable_stats();
   stats->set_total_spent(c.total_spent);
   stats->set_orders_count(c.orders_count);

@@ -103,6 +103,44 @@ MemberCheck MembersOf(std::shared_ptr<grpc::Channel> auth_channel, rpc::ServiceT
   };
 }
 
+GreetingRenderer GreetingsOf(std::shared_ptr<grpc::Channel> campaign_channel,
+                             rpc::ServiceTokenSource& tokens, int timeout_ms) {
+  std::shared_ptr<campaign::v1::TemplateService::Stub> stub =
+      campaign::v1::TemplateService::NewStub(campaign_channel);
+  return [stub, &tokens, timeout_ms](
+             const std::string& workspace_id, const std::string& template_id,
+             const std::string& contact_id, const std::string& campaign_id,
+             const std::string& occasion) -> Result<RenderedGreeting> {
+    campaign::v1::RenderTemplateForServiceRequest req;
+    req.set_workspace_id(workspace_id);
+    req.set_template_id(template_id);
+    req.set_contact_id(contact_id);
+    req.set_campaign_id(campaign_id);
+    (*req.mutable_sample())["occasion.name"] = occasion;
+    campaign::v1::RenderTemplateForServiceResponse resp;
+    SALESOS_RETURN_IF_ERROR(
+        CallAsService(*stub, &campaign::v1::TemplateService::Stub::RenderTemplateForService,
+                      tokens, timeout_ms, req, &resp));
+    RenderedGreeting out;
+    out.text = resp.text();
+    if (resp.has_whatsapp() && !resp.whatsapp().name().empty()) {
+      v1::TemplateMessage& message = out.whatsapp.emplace();
+      message.set_name(resp.whatsapp().name());
+      message.set_language(resp.whatsapp().language());
+      for (const auto& c : resp.whatsapp().components()) {
+        if (c.type() == "header" && c.parameters_size() > 0) {
+          return FailedPrecondition(
+              "the template's WhatsApp template has header parameters, which cannot be sent yet");
+        }
+        if (c.type() == "body") {
+          message.mutable_parameters()->Add(c.parameters().begin(), c.parameters().end());
+        }
+      }
+    }
+    return out;
+  };
+}
+
 ChannelCredentials::Fetch CredentialsOf(std::shared_ptr<grpc::Channel> auth_channel,
                                         rpc::ServiceTokenSource& tokens, int timeout_ms) {
   std::shared_ptr<auth::v1::ChannelService::Stub> stub =
@@ -118,6 +156,7 @@ ChannelCredentials::Fetch CredentialsOf(std::shared_ptr<grpc::Channel> auth_chan
     access.platform = resp.platform();
     access.external_id = resp.external_id();
     access.access_token = resp.access_token();
+    access.workspace_id = resp.workspace_id();
     return access;
   };
 }

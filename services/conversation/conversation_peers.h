@@ -12,11 +12,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "graph_client.h"
 #include "salesos/ai_orchestration/v1/ai_orchestration.pb.h"
 #include "salesos/common/v1/segment.pb.h"
+#include "salesos/conversation/v1/conversation.pb.h"
 #include "salesos/core/status.h"
 #include "salesos/rpc/service_token.h"
 
@@ -47,6 +49,23 @@ using Summarizer = std::function<Result<std::string>(const std::string& workspac
                                                      const std::string& conversation_id)>;
 Summarizer SummariesOf(std::shared_ptr<grpc::Channel> ai_channel, rpc::ServiceTokenSource& tokens,
                        int timeout_ms = 20000);
+
+// An occasion greeting rendered by campaign (RenderTemplateForService, as this service, for the
+// workspace named in the call) for a contact, with the sample {"occasion.name": occasion} and the
+// campaign's fields when campaign_id is not empty: the text, and the template's WhatsApp template
+// with its body parameters rendered the same way, ready for SendToContactForService (unset when
+// the template has none). A WhatsApp template with header parameters is FAILED_PRECONDITION:
+// TemplateMessage carries body parameters only (as broadcasts refuse them). NOT_FOUND for a
+// template or contact the workspace does not have.
+struct RenderedGreeting {
+  std::string text;
+  std::optional<v1::TemplateMessage> whatsapp;
+};
+using GreetingRenderer = std::function<Result<RenderedGreeting>(
+    const std::string& workspace_id, const std::string& template_id,
+    const std::string& contact_id, const std::string& campaign_id, const std::string& occasion)>;
+GreetingRenderer GreetingsOf(std::shared_ptr<grpc::Channel> campaign_channel,
+                             rpc::ServiceTokenSource& tokens, int timeout_ms = 5000);
 
 // Whether the user is a member of the workspace: ok, NOT_FOUND, or the failure to ask.
 using MemberCheck =

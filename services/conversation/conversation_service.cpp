@@ -7,6 +7,7 @@
 #include "contact_views.h"
 #include "conversation_views.h"
 #include "graph_client.h"
+#include "outreach.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/money.h"
 #include "salesos/core/time.h"
@@ -30,7 +31,6 @@ constexpr size_t kMaxOrderDetailsChars = 2000;
 constexpr int kMaxQuickReplies = 13;
 constexpr int kMaxWhatsAppButtons = 3;
 constexpr long kMaxQuickReplyChars = 20;
-constexpr int kMaxTemplateParameters = 20;
 
 // Conversations belong to a workspace; a service token has none, and uses the *ForService rpcs.
 Status RequireWorkspace(const rpc::Caller& caller) {
@@ -280,30 +280,8 @@ Result<std::string> ValidateReply(const v1::SendMessageRequest& req) {
     outbound["quickReplies"] = std::move(quick);
   }
   if (req.has_template_()) {
-    const auto& t = req.template_();
-    if (t.name().empty() || t.name().size() > 512) {
-      return FieldError("template.name", "is required (an approved template's name)");
-    }
-    for (char ch : t.name()) {
-      if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
-        return FieldError("template.name", "must be lower-case letters, digits and _");
-      }
-    }
-    if (t.language().empty() || t.language().size() > 16) {
-      return FieldError("template.language", "is required, e.g. en_GB");
-    }
-    if (t.parameters_size() > kMaxTemplateParameters) {
-      return FieldError("template.parameters", "must be at most 20");
-    }
-    boost::json::array params;
-    for (const auto& p : t.parameters()) {
-      if (p.empty() || CountUtf8(p) > 1024) {
-        return FieldError("template.parameters", "each must be 1 to 1,024 characters");
-      }
-      params.push_back(boost::json::string(p));
-    }
-    outbound["template"] = boost::json::object{
-        {"name", t.name()}, {"language", t.language()}, {"parameters", std::move(params)}};
+    SALESOS_ASSIGN_OR_RETURN(std::string tpl, TemplateOutbound(req.template_()));
+    outbound["template"] = boost::json::parse(tpl).as_object()["template"];
   } else if (req.content().find_first_not_of(" \t\r\n") == std::string::npos) {
     return FieldError("content", "is required");
   }
@@ -603,6 +581,25 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::EvaluateSegmentForService(
     v1::EvaluateSegmentForServiceResponse* resp) {
   return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
     return EvaluateSegment(db_, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::ResolveAudienceForService(
+    grpc::CallbackServerContext* ctx, const v1::ResolveAudienceForServiceRequest* req,
+    v1::ResolveAudienceForServiceResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
+    return ResolveAudience(db_, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::SendToContactForService(
+    grpc::CallbackServerContext* ctx, const v1::SendToContactForServiceRequest* req,
+    v1::SendToContactForServiceResponse* resp) {
+  return rpc::Handle(ctx, pool_, [=, this](const rpc::Caller& /*service*/) -> Status {
+    if (deps_.outreach == nullptr) {
+      return Unavailable("sending to contacts is not set up in this process");
+    }
+    return deps_.outreach->SendToContact(*req, resp);
   });
 }
 

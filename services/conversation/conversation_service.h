@@ -2,7 +2,8 @@
 
 // ConversationServiceImpl: the gRPC adapter of conversation: the public reads (any member of the
 // workspace, viewer and up) and the service-only contract (GetTranscriptForService,
-// GetContactForService, EvaluateSegmentForService). The CRM's own rpcs are contact_service's. The SQL lives in conversation_store.
+// GetContactForService, EvaluateSegmentForService, ResolveAudienceForService and
+// SendToContactForService, the last two in outreach.h). The CRM's own rpcs are contact_service's. The SQL lives in conversation_store.
 //
 // Each handler runs on the work pool after the call's access decision (rpc::Handle: the rpc's
 // (salesos.api.access) rule). The Do* methods are public so tests can drive them without gRPC.
@@ -14,6 +15,7 @@
 #include "conversation_peers.h"
 #include "conversation_store.h"
 #include "notifier.h"
+#include "outreach.h"
 #include "salesos/conversation/v1/conversation.grpc.pb.h"
 #include "salesos/rpc/caller.h"
 #include "salesos/rpc/work_pool.h"
@@ -28,6 +30,7 @@ struct ConversationDeps {
   std::function<void()> wake_outbox;  // a message was queued; may be empty
   std::function<void()> wake_ai;      // an AI turn was made due; may be empty
   int64_t ai_debounce_ms = 1200;
+  Outreach* outreach = nullptr;  // SendToContactForService; null: UNAVAILABLE (tests)
 };
 
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
@@ -77,6 +80,12 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
   grpc::ServerUnaryReactor* EvaluateSegmentForService(
       grpc::CallbackServerContext* ctx, const v1::EvaluateSegmentForServiceRequest* req,
       v1::EvaluateSegmentForServiceResponse* resp) override;
+  grpc::ServerUnaryReactor* ResolveAudienceForService(
+      grpc::CallbackServerContext* ctx, const v1::ResolveAudienceForServiceRequest* req,
+      v1::ResolveAudienceForServiceResponse* resp) override;
+  grpc::ServerUnaryReactor* SendToContactForService(
+      grpc::CallbackServerContext* ctx, const v1::SendToContactForServiceRequest* req,
+      v1::SendToContactForServiceResponse* resp) override;
 
   Status DoListConversations(const rpc::Caller& caller, const v1::ListConversationsRequest& req,
                              v1::ListConversationsResponse* resp);

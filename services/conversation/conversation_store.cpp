@@ -22,9 +22,12 @@ constexpr std::string_view kConversationColumns =
 constexpr std::string_view kMessageColumns =
     "id, workspace_id, conversation_id, sender, content, type, attachments, platform_message_id, "
     "delivery_status, error, platform_timestamp_ms, created_at, outbound, send_attempts, "
-    "next_attempt_ms";
+    "next_attempt_ms, idempotency_key, broadcast_id, broadcast_recipient_id, origin";
 // A conversation's messages in order: platform time, then id (arrival).
 constexpr std::string_view kMessageOrder = "platform_timestamp_ms, id";
+
+// The platform's 24-hour messaging window (conversation_views.h kMessagingWindowMs).
+constexpr int64_t kMessagingWindow = 24LL * 3600 * 1000;
 
 // The open statuses: a new message joins such a conversation instead of opening another.
 constexpr std::string_view kOpen = "status IN ('active', 'qualified')";
@@ -107,6 +110,10 @@ MessageRecord MessageFromRow(const store::Row& r) {
   m.outbound = r.GetText(12);
   m.send_attempts = r.GetInt(13);
   m.next_attempt_ms = r.GetInt(14);
+  m.idempotency_key = r.GetText(15);
+  m.broadcast_id = r.GetText(16);
+  m.broadcast_recipient_id = r.GetText(17);
+  m.origin = r.GetText(18);
   return m;
 }
 
@@ -360,7 +367,8 @@ Status InsertMessage(store::Executor& tx, const MessageRecord& m) {
       tx, "messages", kMessageColumns,
       {m.id, m.workspace_id, m.conversation_id, m.sender, m.content, m.type, m.attachments,
        TextOrNull(m.platform_message_id), m.delivery_status, m.error, m.platform_timestamp_ms,
-       m.created_at, m.outbound, m.send_attempts, m.next_attempt_ms});
+       m.created_at, m.outbound, m.send_attempts, m.next_attempt_ms,
+       TextOrNull(m.idempotency_key), m.broadcast_id, m.broadcast_recipient_id, m.origin});
 }
 
 }  // namespace
@@ -435,20 +443,143 @@ Result<int64_t> ConversationStore::AdvanceDeliveryUpTo(const std::string& worksp
                                                        const std::string& platform,
                                                        const std::string& platform_user_id,
                                                        int64_t watermark_ms,
-                                                       const std::string& status) {
+                                                       const std::string& status,
+                                                       std::vector<MessageRecord>* broadcast_moved) {
   if (Rank(status) == 0 || status == "failed") {
     return int64_t{0};
   }
-  return db_.Exec(
-      "UPDATE messages SET delivery_status = $5 WHERE workspace_id = $1 AND sender IN ('ai', "
-      "'agent') AND delivery_status <> 'pending' AND platform_timestamp_ms <= $4 AND " +
-          std::string(kRank) +
-          " < $6 AND "
-          "conversation_id IN (SELECT v.id FROM conversations v JOIN contacts c ON c.id = "
-          "v.contact_id "
-          "WHERE v.workspace_id = $1 AND c.workspace_id = $1 AND v.platform = $2 AND "
-          "c." + PlatformIdColumn(platform) + " = $3)",
-      {workspace_id, platform, platform_user_id, watermark_ms, status, Rank(status)});
+  const std::string where =
+      "workspace_id = $1 AND sender IN ('ai', 'agent', 'system') AND delivery_status <> 'pending' "
+      "AND platform_timestamp_ms <= $4 AND " +
+      std::string(kRank) +
+      " < $6 AND conversation_id IN (SELECT v.id FROM conversations v JOIN contacts c ON c.id = "
+      "v.contact_id WHERE v.workspace_id = $1 AND c.workspace_id = $1 AND v.platform = $2 AND "
+      "c." + PlatformIdColumn(platform) + " = $3)";
+  const store::Params params = {workspace_id, platform, platform_user_id,
+                                watermark_ms, status,   Rank(status)};
+  if (broadcast_moved == nullptr) {
+    return db_.Exec("UPDATE messages SET delivery_status = $5 WHERE " + where, params);
+  }
+  int64_t changed = 0;
+  std::vector<std::string> ids;
+  Status st = db_.InTransaction([&](store::Executor& tx) -> Status {
+    ids.clear();
+    // $5 is not used by the SELECT; a (status = $5 OR TRUE) keeps every placeholder bound.
+    SALESOS_ASSIGN_OR_RETURN(
+        auto rows, tx.Query("SELECT id FROM messages WHERE " + where +
+                                " AND broadcast_recipient_id <> '' AND ($5 = '' OR 1 = 1)",
+                            params));
+    for (const auto& r : rows) {
+      ids.push_back(r.GetText(0));
+    }
+    SALESOS_ASSIGN_OR_RETURN(changed,
+                             tx.Exec("UPDATE messages SET delivery_status = $5 WHERE " + where,
+                                     params));
+    return OkStatus();
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  for (const auto& id : ids) {
+    SALESOS_ASSIGN_OR_RETURN(auto m, GetMessage(workspace_id, id));
+    if (m.has_value()) {
+      broadcast_moved->push_back(std::move(*m));
+    }
+  }
+  return changed;
+}
+
+Result<DirectSendStart> ConversationStore::BeginDirectSend(const DirectSend& in) {
+  DirectSendStart out;
+  Status st = db_.InTransaction([&](store::Executor& tx) -> Status {
+    if (!in.message.idempotency_key.empty()) {
+      SALESOS_ASSIGN_OR_RETURN(
+          auto seen, AtMostOne(tx.Query(Select(kMessageColumns, "messages",
+                                               "workspace_id = $1 AND idempotency_key = $2"),
+                                        {in.workspace_id, in.message.idempotency_key}),
+                               MessageFromRow));
+      if (seen.has_value()) {
+        out.existing = true;
+        out.message = *seen;
+        SALESOS_ASSIGN_OR_RETURN(
+            auto conversation,
+            AtMostOne(tx.Query(Select(kConversationColumns, "conversations",
+                                      "workspace_id = $1 AND id = $2"),
+                               {in.workspace_id, seen->conversation_id}),
+                      ConversationFromRow));
+        if (conversation.has_value()) {
+          out.conversation = *conversation;
+        }
+        return OkStatus();
+      }
+    }
+    // The conversation an inbound message of this contact would join (FindOrOpenConversation),
+    // so the customer's answer lands in the conversation of the send.
+    InboundMessage where;
+    where.workspace_id = in.workspace_id;
+    where.platform = in.platform;
+    where.integration_id = in.integration_id;
+    where.campaign_id = in.campaign_id;
+    where.now = FormatRfc3339Millis(in.now_ms);
+    ContactRecord contact;
+    contact.id = in.contact_id;
+    SALESOS_ASSIGN_OR_RETURN(out.conversation,
+                             FindOrOpenConversation(tx, where, contact, out.conversation_started));
+    MessageRecord m = in.message;
+    m.id = NewUuidV7();
+    m.workspace_id = in.workspace_id;
+    m.conversation_id = out.conversation.id;
+    m.delivery_status = "pending";
+    m.platform_timestamp_ms = in.now_ms;
+    m.next_attempt_ms = in.now_ms;
+    m.send_attempts = 1;
+    m.created_at = where.now;
+    SALESOS_RETURN_IF_ERROR(InsertMessage(tx, m));
+    SALESOS_RETURN_IF_ERROR(tx.Exec("UPDATE messages SET send_lease_until_ms = $3 WHERE "
+                                    "workspace_id = $1 AND id = $2",
+                                    {m.workspace_id, m.id, in.now_ms + in.lease_ms})
+                                .status());
+    out.message = m;
+    auto& c = out.conversation;
+    c.last_message_at = where.now;
+    c.updated_at = where.now;
+    SALESOS_RETURN_IF_ERROR(WriteConversation(tx, c));
+    return SyncContact(tx, c);
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  return out;
+}
+
+Result<std::optional<MessageRecord>> ConversationStore::GetMessageByIdempotencyKey(
+    const std::string& workspace_id, const std::string& key) {
+  return AtMostOne(db_.Query(Select(kMessageColumns, "messages",
+                                    "workspace_id = $1 AND idempotency_key = $2"),
+                             {workspace_id, key}),
+                   MessageFromRow);
+}
+
+Result<int64_t> ConversationStore::ContactWindowExpiresMs(const std::string& workspace_id,
+                                                          const std::string& contact_id,
+                                                          const std::string& platform) {
+  SALESOS_ASSIGN_OR_RETURN(
+      auto rows, db_.Query("SELECT MAX(last_customer_message_ms) FROM conversations WHERE "
+                           "workspace_id = $1 AND contact_id = $2 AND platform = $3",
+                           {workspace_id, contact_id, platform}));
+  const int64_t last = rows.empty() ? 0 : rows.front().GetInt(0);
+  return last > 0 ? last + kMessagingWindow : int64_t{0};
+}
+
+Result<std::optional<MessageRecord>> ConversationStore::LatestBusinessMessage(
+    const std::string& workspace_id, const std::string& conversation_id, int64_t since_ms) {
+  return AtMostOne(
+      db_.Query(Select(kMessageColumns, "messages",
+                       "workspace_id = $1 AND conversation_id = $2 AND sender IN ('ai', 'agent', "
+                       "'system') AND platform_timestamp_ms >= $3 ORDER BY platform_timestamp_ms "
+                       "DESC, id DESC LIMIT 1"),
+                {workspace_id, conversation_id, since_ms}),
+      MessageFromRow);
 }
 
 Result<std::optional<ContactRecord>> ConversationStore::GetContact(const std::string& workspace_id,
@@ -680,9 +811,10 @@ Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int6
               " FROM messages m JOIN "
               "conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = "
               "v.contact_id WHERE m.delivery_status = 'pending' AND m.next_attempt_ms <= $1 "
-              "AND m.send_lease_until_ms < $1 AND NOT EXISTS (SELECT 1 FROM messages p WHERE "
-              "p.workspace_id = m.workspace_id AND p.conversation_id = m.conversation_id AND "
-              "p.delivery_status = 'pending' AND (p.platform_timestamp_ms < "
+              "AND m.send_lease_until_ms < $1 AND m.idempotency_key IS NULL AND NOT EXISTS "
+              "(SELECT 1 FROM messages p WHERE p.workspace_id = m.workspace_id AND "
+              "p.conversation_id = m.conversation_id AND p.delivery_status = 'pending' AND "
+              "p.idempotency_key IS NULL AND (p.platform_timestamp_ms < "
               "m.platform_timestamp_ms OR (p.platform_timestamp_ms = "
               "m.platform_timestamp_ms AND p.id < m.id))) ORDER BY m.next_attempt_ms LIMIT $2",
           {now_ms, limit}));
@@ -690,9 +822,9 @@ Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int6
   for (const auto& r : rows) {
     OutboxItem item;
     item.message = MessageFromRow(r);
-    item.platform = r.GetText(15);
-    item.integration_id = r.GetText(16);
-    item.recipient_id = r.GetText(17);
+    item.platform = r.GetText(19);
+    item.integration_id = r.GetText(20);
+    item.recipient_id = r.GetText(21);
     out.push_back(std::move(item));
   }
   return out;
@@ -702,7 +834,7 @@ Result<int64_t> ConversationStore::NextSendMs() {
   SALESOS_ASSIGN_OR_RETURN(
       auto rows, db_.Query("SELECT MIN(CASE WHEN send_lease_until_ms > next_attempt_ms THEN "
                            "send_lease_until_ms ELSE next_attempt_ms END) FROM messages WHERE "
-                           "delivery_status = 'pending'"));
+                           "delivery_status = 'pending' AND idempotency_key IS NULL"));
   return rows.empty() ? int64_t{0} : rows.front().GetInt(0);
 }
 

@@ -88,6 +88,13 @@ struct MessageRecord {
   std::string outbound = "{}";
   int64_t send_attempts = 0;
   int64_t next_attempt_ms = 0;
+  // A direct send (SendToContactForService, outreach.h): the caller's key ("" stored as NULL; a
+  // message with a key is never the outbox's), what it went out for (origin "broadcast" |
+  // "occasion" | "automation") and, for a broadcast, which one and which recipient.
+  std::string idempotency_key;
+  std::string broadcast_id;
+  std::string broadcast_recipient_id;
+  std::string origin;
 };
 
 // One message from the platform: a customer's (sender "customer") or the business's own echo
@@ -121,6 +128,27 @@ struct OutboxItem {
   std::string platform;
   std::string integration_id;
   std::string recipient_id;  // the contact's platform user id
+};
+
+// A direct send about to go out (SendToContactForService): the message (sender, content, type,
+// outbound, key, origin, broadcast ids) for the contact's open conversation on `platform`,
+// opened for campaign_id / integration_id when there is none.
+struct DirectSend {
+  std::string workspace_id;
+  std::string contact_id;
+  std::string platform;
+  std::string integration_id;
+  std::string campaign_id;
+  MessageRecord message;
+  int64_t now_ms = 0;
+  int64_t lease_ms = 0;  // the new message is held (pending, leased) this long for its one attempt
+};
+
+struct DirectSendStart {
+  bool existing = false;  // the key was stored before: `message` is that message, nothing changed
+  bool conversation_started = false;
+  ConversationRecord conversation;
+  MessageRecord message;
 };
 
 // A conversation whose AI turn is due.
@@ -190,11 +218,32 @@ class ConversationStore {
   Result<int64_t> AdvanceDelivery(const std::string& workspace_id,
                                   const std::string& platform_message_id, const std::string& status,
                                   const std::string& error);
-  // A watermark: every business message (ai or agent) of the contact's open conversations on
-  // `platform` sent at or before `watermark_ms` moves forward to `status`.
+  // A watermark: every business message (ai, agent or system) of the contact's conversations on
+  // `platform` sent at or before `watermark_ms` moves forward to `status`. The broadcast messages
+  // among them (broadcast_recipient_id set) are added to `broadcast_moved` when given, as they
+  // are after the change.
   Result<int64_t> AdvanceDeliveryUpTo(const std::string& workspace_id, const std::string& platform,
                                       const std::string& platform_user_id, int64_t watermark_ms,
-                                      const std::string& status);
+                                      const std::string& status,
+                                      std::vector<MessageRecord>* broadcast_moved = nullptr);
+
+  // Direct sends (outreach.h). In one transaction: the message of `in.message.idempotency_key`
+  // when it exists (existing, nothing changed); else the contact's open conversation on the
+  // platform (the one an inbound message of the contact joins: newest open on that platform) or
+  // a new one, and the message inserted pending, leased for its attempt (send_attempts 1).
+  Result<DirectSendStart> BeginDirectSend(const DirectSend& in);
+  Result<std::optional<MessageRecord>> GetMessageByIdempotencyKey(const std::string& workspace_id,
+                                                                  const std::string& key);
+  // When the contact's 24-hour window on `platform` closes (Unix ms; its newest customer message
+  // in any conversation there + 24 h); 0 when the customer never wrote there.
+  Result<int64_t> ContactWindowExpiresMs(const std::string& workspace_id,
+                                         const std::string& contact_id,
+                                         const std::string& platform);
+  // The newest business message (ai, agent or system) of the conversation at or after since_ms
+  // (platform time); nullopt when none.
+  Result<std::optional<MessageRecord>> LatestBusinessMessage(const std::string& workspace_id,
+                                                             const std::string& conversation_id,
+                                                             int64_t since_ms);
 
   Result<std::optional<ContactRecord>> GetContact(const std::string& workspace_id,
                                                   const std::string& id);

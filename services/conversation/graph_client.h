@@ -70,6 +70,7 @@ struct ChannelAccess {
   std::string external_id;   // Messenger: Page id; Instagram: the IG account id; WhatsApp:
                              // phone_number_id
   std::string access_token;  // never logged, never in error messages
+  std::string workspace_id;  // the integration's workspace ("" when the source does not say)
 };
 
 struct GraphSendResult {

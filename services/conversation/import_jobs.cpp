@@ -354,6 +354,9 @@ void ImportJobs::Run(JobRow job, int64_t lease_until_ms) {
       return false;
     }
     lease = next_lease;
+    if (options_.on_created && !applied->created_ids.empty()) {
+      options_.on_created(job.workspace_id, applied->created_ids);
+    }
     if (publish_ && MonotonicMillis() - last_publish >= options_.publish_every_ms) {
       last_publish = MonotonicMillis();
       publish_(job);

@@ -55,6 +55,9 @@ struct ImportJobsOptions {
   int concurrency = 1;
   int max_idle_ms = 1000;
   int64_t publish_every_ms = 1000;  // job.updated at most this often (and once at the end)
+  // Called after each committed batch with the contacts it made (contact.created); may be empty.
+  std::function<void(const std::string& workspace_id, const std::vector<std::string>& ids)>
+      on_created;
 };
 
 class ImportJobs {

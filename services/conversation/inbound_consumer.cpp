@@ -149,7 +149,7 @@ Status InboundConsumer::AdvanceDelivery(const InboundEvent& event) {
     if (n > 0) {
       changed.push_back(event.platform_message_id());
     }
-    PublishUpdated(ws, changed);
+    PublishUpdated(ws, changed, event.timestamp_ms());
     return OkStatus();
   }
   const std::string status = event.kind() == "read" ? "read" : "delivered";
@@ -166,29 +166,83 @@ Status InboundConsumer::AdvanceDelivery(const InboundEvent& event) {
   if (event.watermark_ms() > 0) {
     // The customer who received or read them sent this receipt. Screens learn of watermark
     // changes with the conversation's next update.
+    std::vector<MessageRecord> broadcast_moved;
     SALESOS_RETURN_IF_ERROR(store_
                                 .AdvanceDeliveryUpTo(ws, event.platform(), event.sender_id(),
-                                                     event.watermark_ms(), status)
+                                                     event.watermark_ms(), status,
+                                                     &broadcast_moved)
                                 .status());
+    for (const auto& m : broadcast_moved) {
+      PublishReceipt(m, event.timestamp_ms());
+    }
   }
-  PublishUpdated(ws, changed);
+  PublishUpdated(ws, changed, event.timestamp_ms());
   return OkStatus();
 }
 
 void InboundConsumer::PublishUpdated(const std::string& workspace_id,
-                                     const std::vector<std::string>& platform_message_ids) {
+                                     const std::vector<std::string>& platform_message_ids,
+                                     int64_t at_ms) {
   for (const auto& pmid : platform_message_ids) {
     auto message = store_.GetMessageByPlatformId(workspace_id, pmid);
     if (message.ok() && message->has_value()) {
       notifier_.MessageUpdated(**message);
+      PublishReceipt(**message, at_ms);
     }
   }
+}
+
+void InboundConsumer::PublishReceipt(const MessageRecord& m, int64_t at_ms) {
+  if (m.broadcast_recipient_id.empty()) {
+    return;
+  }
+  events::v1::BroadcastReceipt receipt;
+  receipt.set_workspace_id(m.workspace_id);
+  receipt.set_broadcast_id(m.broadcast_id);
+  receipt.set_recipient_id(m.broadcast_recipient_id);
+  receipt.set_message_id(m.id);
+  receipt.set_status(m.delivery_status);
+  if (m.delivery_status == "failed") {
+    receipt.set_error(m.error);
+  }
+  receipt.set_at_ms(at_ms > 0 ? at_ms : NowUnixMillis());
+  notifier_.Event("broadcast.receipt", m.workspace_id, receipt);
+}
+
+void InboundConsumer::PublishReply(const InboundOutcome& outcome) {
+  const auto& c = outcome.conversation;
+  const auto& m = outcome.message;
+  auto latest = store_.LatestBusinessMessage(c.workspace_id, c.id,
+                                             m.platform_timestamp_ms - kReplyLookbackMs);
+  if (!latest.ok()) {
+    log::Warn("broadcast reply not checked",
+              {{"conversationId", c.id}, {"error", latest.status().message()}});
+    return;
+  }
+  if (!latest->has_value() || (*latest)->broadcast_id.empty()) {
+    return;
+  }
+  events::v1::BroadcastReply reply;
+  reply.set_workspace_id(c.workspace_id);
+  reply.set_broadcast_id((*latest)->broadcast_id);
+  reply.set_recipient_id((*latest)->broadcast_recipient_id);
+  reply.set_conversation_id(c.id);
+  reply.set_message_id(m.id);
+  reply.set_at_ms(m.platform_timestamp_ms > 0 ? m.platform_timestamp_ms : NowUnixMillis());
+  notifier_.Event("broadcast.reply", c.workspace_id, reply);
 }
 
 // After the commit: a lost event costs analytics freshness, never the stored message (the
 // notifier logs failures), so the entry is acknowledged either way.
 void InboundConsumer::Publish(const InboundOutcome& outcome, const InboundEvent& event) {
   const auto& c = outcome.conversation;
+  if (outcome.contact_created) {
+    events::v1::ContactCreated created;
+    created.set_workspace_id(c.workspace_id);
+    created.set_contact_id(outcome.contact.id);
+    created.set_source("chat");
+    notifier_.Event("contact.created", c.workspace_id, created);
+  }
   if (outcome.conversation_started) {
     events::v1::ConversationStarted started;
     started.set_workspace_id(c.workspace_id);
@@ -211,6 +265,9 @@ void InboundConsumer::Publish(const InboundOutcome& outcome, const InboundEvent&
   received.set_platform_timestamp_ms(outcome.message.platform_timestamp_ms);
   received.set_received_at_ms(event.received_at_ms());
   notifier_.Event("message.received", c.workspace_id, received);
+  if (outcome.message.sender == "customer") {
+    PublishReply(outcome);
+  }
   notifier_.MessageCreated(outcome.message);
   if (outcome.conversation_started) {
     notifier_.ConversationCreated(c);

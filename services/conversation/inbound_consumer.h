@@ -10,7 +10,11 @@
 //   "echo": the business's own message (Meta's inbox or another app): stored as an agent message,
 //       and the conversation handed to an agent — unless it is the echo of a message this suite
 //       sent (metadata "salesos:<message id>"), which is stored already;
-//   "delivery", "read", "status": the business's messages' delivery_status moves forward only.
+//   "delivery", "read", "status": the business's messages' delivery_status moves forward only;
+//       for a broadcast's message (broadcast_recipient_id) each move is "broadcast.receipt".
+// A customer's message answering a broadcast (the conversation's newest business message of the
+// last 30 days came from one) is also "broadcast.reply"; a contact made by a message is
+// "contact.created" (source "chat").
 // Redelivery is harmless: a platform message id stored before changes nothing, statuses only move
 // forward. Thread-safe as the store; Handle is called from the StreamConsumer's thread.
 
@@ -30,6 +34,8 @@
 namespace salesos::conversation {
 
 inline constexpr char kInboundStream[] = "salesos:inbound";
+// How far back a customer's message looks for the broadcast it answers.
+inline constexpr int64_t kReplyLookbackMs = 30LL * 24 * 3600 * 1000;
 
 struct InboundOptions {
   // A customer's message to an AI-handled conversation makes the AI answer this long after it
@@ -58,8 +64,15 @@ class InboundConsumer {
   Status AppendMessage(const webhook_ingest::v1::InboundEvent& event, bool echo);
   Status AdvanceDelivery(const webhook_ingest::v1::InboundEvent& event);
   void Publish(const InboundOutcome& outcome, const webhook_ingest::v1::InboundEvent& event);
-  // The messages a delivery/read/status moved forward, to screens.
-  void PublishUpdated(const std::string& workspace_id, const std::vector<std::string>& ids);
+  // The messages a delivery/read/status moved forward, to screens (and broadcast.receipt for
+  // broadcast messages).
+  void PublishUpdated(const std::string& workspace_id, const std::vector<std::string>& ids,
+                      int64_t at_ms);
+  // broadcast.receipt for a broadcast message whose delivery_status moved (others: nothing).
+  void PublishReceipt(const MessageRecord& m, int64_t at_ms);
+  // broadcast.reply when the conversation's newest business message of the last 30 days (before
+  // the customer's) came from a broadcast.
+  void PublishReply(const InboundOutcome& outcome);
 
   ConversationStore store_;
   CampaignResolver campaigns_;

@@ -1,8 +1,12 @@
 // salesos-conversation: see README.md for what it owns and serves.
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
 #include <memory>
 
 #include "ai_turns.h"
+#include "automation_engine.h"
+#include "automation_service.h"
 #include "contact_service.h"
 #include "contact_views.h"
 #include "conversation_views.h"
@@ -15,7 +19,10 @@
 #include "inbound_consumer.h"
 #include "notifier.h"
 #include "outbox.h"
+#include "occasions.h"
+#include "outreach.h"
 #include "salesos/data_admin/data_admin.h"
+#include "salesos/events/v1/events.pb.h"
 #include "salesos/rpc/realtime.h"
 #include "salesos/rpc/service_main.h"
 #include "salesos/rpc/stream_consumer.h"
@@ -28,10 +35,13 @@ struct ConversationState {
   std::unique_ptr<salesos::conversation::GraphClient> graph;
   std::unique_ptr<salesos::conversation::ChannelCredentials> credentials;
   std::unique_ptr<salesos::conversation::Outbox> outbox;
+  std::unique_ptr<salesos::conversation::Outreach> outreach;
+  std::unique_ptr<salesos::conversation::Occasions> occasions;
   std::unique_ptr<salesos::conversation::AiTurnController> turns;
   std::unique_ptr<salesos::conversation::InboundConsumer> inbound;
   std::unique_ptr<salesos::conversation::ImportJobs> imports;
   std::unique_ptr<salesos::rpc::StreamConsumer> consumer;
+  std::unique_ptr<salesos::conversation::AutomationEngine> automations;
 };
 
 }  // namespace
@@ -103,6 +113,14 @@ int main(int argc, char** argv) {
     deps.wake_outbox = [outbox] { outbox->Notify(); };
     deps.wake_ai = [turns] { turns->Notify(); };
     deps.ai_debounce_ms = debounce;
+    state.outreach = std::make_unique<conversation::Outreach>(
+        ctx.store, *state.outbox, *state.credentials, *state.notifier, lease);
+    deps.outreach = state.outreach.get();
+    conversation::OccasionsOptions occasion_options;
+    occasion_options.lease_ms = lease;
+    state.occasions = std::make_unique<conversation::Occasions>(
+        ctx.store, *state.outreach,
+        conversation::GreetingsOf(ctx.peer("campaign"), ctx.service_tokens), occasion_options);
     auto service =
         std::make_unique<conversation::ConversationServiceImpl>(ctx.store, ctx.pool, deps);
 
@@ -117,6 +135,17 @@ int main(int argc, char** argv) {
     };
     conversation::ImportJobsOptions import_options;
     import_options.lease_ms = lease;
+    // Imported contacts are contact.created events too (automations run on them).
+    import_options.on_created = [events = &ctx.events](const std::string& workspace_id,
+                                                        const std::vector<std::string>& ids) {
+      for (const auto& id : ids) {
+        events::v1::ContactCreated created;
+        created.set_workspace_id(workspace_id);
+        created.set_contact_id(id);
+        created.set_source("import");
+        (void)events->Publish("contact.created", workspace_id, created);
+      }
+    };
     state.imports = std::make_unique<conversation::ImportJobs>(
         ctx.store,
         [publish](const conversation::JobRow& job) {
@@ -128,7 +157,23 @@ int main(int argc, char** argv) {
     auto* imports = state.imports.get();
     conversation::ContactDeps contact_deps;
     contact_deps.segments = conversation::SegmentsOf(ctx.peer("campaign"), ctx.service_tokens);
-    contact_deps.publish = publish;
+    // A contact made by hand or the API is also a domain event (automations' contact.created).
+    rpc::EventPublisher* events = &ctx.events;
+    contact_deps.publish = [publish, events](const std::string& type,
+                                             const std::string& workspace_id,
+                                             const std::string& json) {
+      publish(type, workspace_id, json);
+      if (type == "contact.created") {
+        conversation::v1::Contact made;
+        if (google::protobuf::util::JsonStringToMessage(json, &made).ok()) {
+          events::v1::ContactCreated created;
+          created.set_workspace_id(workspace_id);
+          created.set_contact_id(made.id());
+          created.set_source(made.source());
+          (void)events->Publish("contact.created", workspace_id, created);
+        }
+      }
+    };
     contact_deps.wake_imports = [imports] { imports->Notify(); };
     auto contacts = std::make_unique<conversation::ContactServiceImpl>(ctx.store, ctx.pool,
                                                                        std::move(contact_deps));
@@ -155,7 +200,23 @@ int main(int argc, char** argv) {
     state.turns->Start();
     state.consumer->Start();
     state.imports->Start();
-    return rpc::Services(std::move(service), std::move(contacts),
+    state.occasions->Start();
+    // Automations: rules run on salesos:events (this service's consumer group), and the daily loop.
+    conversation::AutomationEngineDeps automation_deps;
+    automation_deps.conversations = service.get();
+    automation_deps.contacts = contacts.get();
+    automation_deps.notifier = state.notifier.get();
+    automation_deps.events = &ctx.events;
+    automation_deps.wake_outbox = [outbox] { outbox->Notify(); };
+    state.automations =
+        std::make_unique<conversation::AutomationEngine>(ctx.store, automation_deps);
+    auto* automations = state.automations.get();
+    ctx.consume_events(
+        [automations](const redis::StreamEntry& entry) { return automations->Handle(entry); });
+    state.automations->Start();
+    auto automation_service = std::make_unique<conversation::AutomationServiceImpl>(
+        ctx.store, ctx.pool, conversation::MembersOf(ctx.auth_channel, ctx.service_tokens));
+    return rpc::Services(std::move(service), std::move(contacts), std::move(automation_service),
                          std::make_unique<data_admin::DataAdminServiceImpl>(
                              conversation::ConversationDataCatalog(ctx.store), ctx.events, ctx.pool));
   };
@@ -170,8 +231,14 @@ int main(int argc, char** argv) {
     if (state.outbox) {
       state.outbox->Stop();
     }
+    if (state.automations) {
+      state.automations->Stop();
+    }
     if (state.imports) {
       state.imports->Stop();
+    }
+    if (state.occasions) {
+      state.occasions->Stop();
     }
   };
   return rpc::RunService(argc, argv, def);

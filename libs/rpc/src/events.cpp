@@ -6,6 +6,20 @@
 #include "salesos/events/v1/events.pb.h"
 
 namespace salesos::rpc {
+namespace {
+
+thread_local const EventCause* current_cause = nullptr;
+
+}  // namespace
+
+EventCause::EventCause(int32_t depth, std::string automation_id)
+    : depth_(depth), automation_id_(std::move(automation_id)), outer_(current_cause) {
+  current_cause = this;
+}
+
+EventCause::~EventCause() { current_cause = outer_; }
+
+const EventCause* EventCause::Current() { return current_cause; }
 
 EventPublisher::EventPublisher(redis::ClientPtr redis, std::string source)
     : redis_(std::move(redis)), source_(std::move(source)) {}
@@ -20,6 +34,10 @@ Result<std::string> EventPublisher::Publish(const std::string& type,
   envelope.set_occurred_at(FormatRfc3339Millis(NowUnixMillis()));
   envelope.set_source(source_);
   envelope.set_payload(payload.SerializeAsString());
+  if (const EventCause* cause = EventCause::Current(); cause != nullptr) {
+    envelope.set_automation_depth(cause->depth());
+    envelope.set_caused_by_automation_id(cause->automation_id());
+  }
   auto id = redis_->XAdd(kEventsStream,
                          {{"id", envelope.id()},
                           {"type", type},

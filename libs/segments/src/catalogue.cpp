@@ -157,7 +157,7 @@ int CountConditions(const SegmentRule& node, int depth) {
 
 class Validator {
  public:
-  explicit Validator(const CustomFieldDecls* custom) : custom_(custom) {}
+  Validator(const CustomFieldDecls* custom, RuleScope scope) : custom_(custom), scope_(scope) {}
 
   void Root(const SegmentRule& rule, const std::string& path) {
     if (IsCondition(rule) && !IsGroup(rule)) {
@@ -224,9 +224,12 @@ class Validator {
   }
 
   void Condition(const SegmentRule& c, const std::string& path) {
-    const FieldSpec* spec = FindField(c.field());
+    const FieldSpec* spec = FindField(c.field(), scope_);
     if (spec == nullptr) {
-      if (!CustomFieldKey(c.field()).empty() || c.field() == kCustomFieldsPrefix) {
+      if (IsAutomationField(c.field())) {
+        Add(path + ".field", "\"" + c.field() +
+                                 "\" is only tested by automation rules, not by segments");
+      } else if (!CustomFieldKey(c.field()).empty() || c.field() == kCustomFieldsPrefix) {
         Add(path + ".field",
             "a custom field key is 1 to 64 letters, digits, '_' or '-' after \"customFields.\"");
       } else {
@@ -343,6 +346,7 @@ class Validator {
   }
 
   const CustomFieldDecls* custom_;
+  RuleScope scope_;
   std::vector<FieldViolation> violations_;
 };
 
@@ -518,6 +522,56 @@ const std::vector<FieldSpec>& ContactFields() {
   return kFields;
 }
 
+const std::vector<FieldSpec>& AutomationFields() {
+  static const std::vector<FieldSpec> kFields = {
+      {"conversation.status",
+       FieldType::kEnum,
+       {"active", "qualified", "converted", "closed", "archived"},
+       "the status of the event's conversation (after the change, for status_changed)"},
+      {"conversation.handler",
+       FieldType::kEnum,
+       {"ai", "agent"},
+       "who answers the event's conversation: the AI or agents"},
+      {"conversation.platform",
+       FieldType::kEnum,
+       {"facebook", "instagram", "whatsapp"},
+       "the channel of the event's conversation"},
+      {"conversation.leadScore", FieldType::kNumber, {}, "lead score of the event's conversation"},
+      {"conversation.campaignId", FieldType::kString, {}, "campaign of the event's conversation"},
+      {"message.text", FieldType::kString, {}, "text of the message that triggered the rule"},
+      {"message.type",
+       FieldType::kString,
+       {},
+       "type of that message: text, image, audio, video, file, location, ..."},
+      {"message.sender",
+       FieldType::kEnum,
+       {"customer", "ai", "agent", "system"},
+       "who wrote that message"},
+      {"event.previousStatus",
+       FieldType::kEnum,
+       {"active", "qualified", "converted", "closed", "archived"},
+       "conversation.status_changed: the status before the change"},
+  };
+  return kFields;
+}
+
+bool IsAutomationField(std::string_view name) {
+  const auto& fields = AutomationFields();
+  return std::any_of(fields.begin(), fields.end(),
+                     [&](const FieldSpec& f) { return f.name == name; });
+}
+
+const FieldSpec* FindField(std::string_view name, RuleScope scope) {
+  if (scope == RuleScope::kAutomation) {
+    for (const auto& f : AutomationFields()) {
+      if (f.name == name) {
+        return &f;
+      }
+    }
+  }
+  return FindField(name);
+}
+
 const FieldSpec* FindField(std::string_view name) {
   std::string_view prefix = kCustomFieldsPrefix;
   if (name.substr(0, prefix.size()) == prefix) {
@@ -637,9 +691,17 @@ std::vector<common::v1::ContactFieldInfo> CatalogueInfo(const CustomFieldDecls& 
   return out;
 }
 
+std::vector<common::v1::ContactFieldInfo> AutomationCatalogueInfo() {
+  std::vector<common::v1::ContactFieldInfo> out;
+  for (const auto& f : AutomationFields()) {
+    out.push_back(InfoOf(f));
+  }
+  return out;
+}
+
 Status ValidateSegmentRule(const common::v1::SegmentRule& rule, std::string_view path,
-                           const CustomFieldDecls* custom) {
-  Validator v(custom);
+                           const CustomFieldDecls* custom, RuleScope scope) {
+  Validator v(custom, scope);
   v.Root(rule, std::string(path));
   return std::move(v).Result();
 }

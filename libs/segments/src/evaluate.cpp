@@ -81,8 +81,9 @@ bool AnyOf(const Value& list, const std::function<bool(const Value&)>& test) {
 
 class Evaluator {
  public:
-  Evaluator(const ContactFacts& contact, const CustomFieldDecls& custom, int64_t now_ms)
-      : contact_(contact), custom_(custom), now_ms_(now_ms) {}
+  Evaluator(const ContactFacts& contact, const CustomFieldDecls& custom, int64_t now_ms,
+            const AutomationFacts* event = nullptr)
+      : contact_(contact), custom_(custom), now_ms_(now_ms), event_(event) {}
 
   bool Node(const SegmentRule& node) const {
     bool holds = false;
@@ -99,7 +100,8 @@ class Evaluator {
 
  private:
   bool Condition(const SegmentRule& c) const {
-    auto field = internal::ResolveField(c.field(), custom_);
+    auto field = internal::ResolveField(
+        c.field(), custom_, event_ != nullptr ? RuleScope::kAutomation : RuleScope::kSegment);
     if (!field) {
       return false;
     }
@@ -118,6 +120,9 @@ class Evaluator {
   }
 
   bool Positive(const FieldRef& f, std::string_view op, const Value& v) const {
+    if (event_ != nullptr && IsAutomationField(f.name)) {
+      return EventField(f, op, v);
+    }
     if (f.name == "platform") {
       return Platform(op, v);
     }
@@ -250,6 +255,40 @@ class Evaluator {
     return false;
   }
 
+  // An automation field: a text or a number of the event, or no value at all.
+  bool EventField(const FieldRef& f, std::string_view op, const Value& v) const {
+    const std::optional<ConversationFacts>& conv = event_->conversation;
+    const std::optional<MessageFacts>& msg = event_->message;
+    std::optional<std::string> text;
+    std::optional<double> number;
+    if (f.name == "conversation.status" && conv) {
+      text = conv->status;
+    } else if (f.name == "conversation.handler" && conv) {
+      text = conv->handler;
+    } else if (f.name == "conversation.platform" && conv) {
+      text = conv->platform;
+    } else if (f.name == "conversation.campaignId" && conv) {
+      text = conv->campaign_id;
+    } else if (f.name == "conversation.leadScore" && conv) {
+      number = conv->lead_score;
+    } else if (f.name == "message.text" && msg) {
+      text = msg->text;
+    } else if (f.name == "message.type" && msg) {
+      text = msg->type;
+    } else if (f.name == "message.sender" && msg) {
+      text = msg->sender;
+    } else if (f.name == "event.previousStatus") {
+      text = event_->previous_status;
+    }
+    if (number) {
+      return Test(f.type, {}, *number, 0, op, v, false);
+    }
+    if (!text) {
+      return op == "exists" && !v.bool_value();
+    }
+    return Test(f.type, *text, 0, 0, op, v, false);
+  }
+
   bool Platform(std::string_view op, const Value& v) const {
     if (op == "eq") {
       return Reachable(contact_, v.string_value());
@@ -285,6 +324,7 @@ class Evaluator {
   const ContactFacts& contact_;
   const CustomFieldDecls& custom_;
   int64_t now_ms_;
+  const AutomationFacts* event_;  // null: a segment (contact fields only)
 };
 
 }  // namespace
@@ -292,6 +332,11 @@ class Evaluator {
 bool MatchesSegmentRule(const common::v1::SegmentRule& rule, const ContactFacts& contact,
                         const CustomFieldDecls& custom, int64_t now_ms) {
   return Evaluator(contact, custom, now_ms).Node(rule);
+}
+
+bool MatchesSegmentRule(const common::v1::SegmentRule& rule, const AutomationFacts& facts,
+                        const CustomFieldDecls& custom, int64_t now_ms) {
+  return Evaluator(facts.contact, custom, now_ms, &facts).Node(rule);
 }
 
 }  // namespace salesos::segments

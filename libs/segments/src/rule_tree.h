@@ -32,8 +32,10 @@ struct FieldRef {
 };
 
 // nullopt when the field is neither in the catalogue nor declared.
-inline std::optional<FieldRef> ResolveField(std::string_view name, const CustomFieldDecls& custom) {
-  const FieldSpec* spec = FindField(name);
+// `scope` kAutomation also resolves the automation fields (catalogue.h).
+inline std::optional<FieldRef> ResolveField(std::string_view name, const CustomFieldDecls& custom,
+                                            RuleScope scope = RuleScope::kSegment) {
+  const FieldSpec* spec = FindField(name, scope);
   if (spec == nullptr) {
     return std::nullopt;
   }

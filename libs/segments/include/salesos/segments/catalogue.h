@@ -47,9 +47,25 @@ inline constexpr char kCustomFieldsPrefix[] = "customFields.";
 // Every field, in catalogue order.
 const std::vector<FieldSpec>& ContactFields();
 
+// Which fields a tree may name. A segment (and anything compiled to SQL) only names the contact's
+// fields; an automation rule (docs/automations.md) also names the event's conversation, message
+// and previous status: conversation.status, conversation.handler, conversation.platform,
+// conversation.leadScore, conversation.campaignId, message.text, message.type, message.sender,
+// event.previousStatus. Only the in-memory evaluator (evaluate.h) tests those; the SQL compiler
+// refuses them.
+enum class RuleScope { kSegment, kAutomation };
+
+// The fields only automation rules take, in catalogue order.
+const std::vector<FieldSpec>& AutomationFields();
+
+// True for a name of AutomationFields().
+bool IsAutomationField(std::string_view name);
+
 // The spec of `name`: a catalogue field, or the customFields spec for "customFields.<key>" with a
 // key of 1 .. 64 letters, digits, '_' or '-'. nullptr for anything else.
 const FieldSpec* FindField(std::string_view name);
+// The same in `scope`: kAutomation also finds AutomationFields().
+const FieldSpec* FindField(std::string_view name, RuleScope scope);
 
 // The <key> of "customFields.<key>", or "" when `name` does not start with the prefix.
 std::string_view CustomFieldKey(std::string_view name);
@@ -77,6 +93,8 @@ std::vector<common::v1::ContactFieldInfo> CatalogueInfo();
 // declared custom field ("customFields.size", type "string" | "number" | "time" | "boolean" |
 // "enum" with its options), in key order.
 std::vector<common::v1::ContactFieldInfo> CatalogueInfo(const CustomFieldDecls& custom);
+// The automation fields as ContactFieldInfo (what an automation rule editor adds to the above).
+std::vector<common::v1::ContactFieldInfo> AutomationCatalogueInfo();
 
 // Checks a tree. A node is a group when it has `op` or `conditions`, a condition when it has
 // `field`, `operator` or `value`; never both, never neither. The root is a group; a group's op is
@@ -90,11 +108,15 @@ std::vector<common::v1::ContactFieldInfo> CatalogueInfo(const CustomFieldDecls& 
 // declared and is checked as its declared type (docs/segments.md); when nullptr (a tree written
 // without a workspace at hand, as the AI does) any well-formed key is a string field.
 //
+// `scope`: kSegment (the default) refuses the automation fields ("only automation rules test
+// conversation.status"); kAutomation takes them.
+//
 // OkStatus, or kInvalidArgument with one violation per problem (at most 20), each naming its path
 // under `path`, e.g. "rules.conditions[1].operator" or "rules.conditions[0].conditions[2].value[1]"
 // for path "rules".
 Status ValidateSegmentRule(const common::v1::SegmentRule& rule, std::string_view path,
-                           const CustomFieldDecls* custom = nullptr);
+                           const CustomFieldDecls* custom = nullptr,
+                           RuleScope scope = RuleScope::kSegment);
 
 // One line a person can read: "city is one of Lyon, Paris AND totalSpent > 1000 AND
 // (platform is whatsapp OR platform is instagram)". Nested groups are parenthesised, a negated
