@@ -107,10 +107,10 @@ GreetingRenderer GreetingsOf(std::shared_ptr<grpc::Channel> campaign_channel,
                              rpc::ServiceTokenSource& tokens, int timeout_ms) {
   std::shared_ptr<campaign::v1::TemplateService::Stub> stub =
       campaign::v1::TemplateService::NewStub(campaign_channel);
-  return [stub, &tokens, timeout_ms](
-             const std::string& workspace_id, const std::string& template_id,
-             const std::string& contact_id, const std::string& campaign_id,
-             const std::string& occasion) -> Result<RenderedGreeting> {
+  return [stub, &tokens, timeout_ms](const std::string& workspace_id,
+                                     const std::string& template_id, const std::string& contact_id,
+                                     const std::string& campaign_id,
+                                     const std::string& occasion) -> Result<RenderedGreeting> {
     campaign::v1::RenderTemplateForServiceRequest req;
     req.set_workspace_id(workspace_id);
     req.set_template_id(template_id);
@@ -119,8 +119,8 @@ GreetingRenderer GreetingsOf(std::shared_ptr<grpc::Channel> campaign_channel,
     (*req.mutable_sample())["occasion.name"] = occasion;
     campaign::v1::RenderTemplateForServiceResponse resp;
     SALESOS_RETURN_IF_ERROR(
-        CallAsService(*stub, &campaign::v1::TemplateService::Stub::RenderTemplateForService,
-                      tokens, timeout_ms, req, &resp));
+        CallAsService(*stub, &campaign::v1::TemplateService::Stub::RenderTemplateForService, tokens,
+                      timeout_ms, req, &resp));
     RenderedGreeting out;
     out.text = resp.text();
     if (resp.has_whatsapp() && !resp.whatsapp().name().empty()) {
