@@ -72,7 +72,7 @@ AiTurnController::AiTurnController(store::Store& db, AiReplier replier, Notifier
       notifier_(notifier),
       options_(std::move(options)),
       loop_(
-          DueLoopOptions{"ai-turns", options_.concurrency, options_.max_idle_ms},
+          rpc::DueLoopOptions{"ai-turns", options_.concurrency, options_.max_idle_ms},
           [this] { return store_.NextAiTurnMs(); },
           [this](int64_t now_ms, int max) { return Claim(now_ms, max); }) {}
 

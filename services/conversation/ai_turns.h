@@ -24,7 +24,7 @@
 
 #include "conversation_peers.h"
 #include "conversation_store.h"
-#include "due_loop.h"
+#include "salesos/rpc/due_loop.h"
 #include "notifier.h"
 
 namespace salesos::conversation {
@@ -64,7 +64,7 @@ class AiTurnController {
   AiReplier replier_;
   Notifier& notifier_;
   AiTurnOptions options_;
-  DueLoop loop_;
+  rpc::DueLoop loop_;
 };
 
 }  // namespace salesos::conversation

@@ -313,11 +313,22 @@ AutomationEngine::Outcome AutomationEngine::RunActions(const AutomationRow& a,
       }
     } else if (type == "send_message") {
       st = need_conversation();
-      if (st.ok() && !action.template_id().empty()) {
-        st = FailedPrecondition("templateId sends are not available yet; write the text");
-      }
       std::string text = action.text();
-      if (st.ok()) {
+      if (st.ok() && !action.template_id().empty()) {
+        // A saved template: campaign renders it for the contact, as for greetings.
+        if (!deps_.render_template) {
+          st = FailedPrecondition("templates cannot be rendered here; write the text");
+        } else {
+          auto rendered =
+              deps_.render_template(t.workspace_id, action.template_id(), t.contact_id, "", "");
+          if (rendered.ok()) {
+            text = rendered->text;
+          } else {
+            st = rendered.status();
+          }
+        }
+      }
+      if (st.ok() && action.template_id().empty()) {
         auto contact = contacts_.GetContact(t.workspace_id, t.contact_id);
         std::map<std::string, std::string> values;
         if (contact.ok() && contact->has_value()) {

@@ -29,6 +29,7 @@
 #include "automation_store.h"
 #include "contact_service.h"
 #include "contact_store.h"
+#include "conversation_peers.h"
 #include "conversation_service.h"
 #include "conversation_store.h"
 #include "notifier.h"
@@ -46,6 +47,7 @@ struct AutomationEngineDeps {
   Notifier* notifier = nullptr;                      // send_message's message to screens; may be null
   rpc::EventPublisher* events = nullptr;             // the webhook action; null: it fails
   std::function<void()> wake_outbox;                 // send_message queued one; may be empty
+  GreetingRenderer render_template;  // send_message with templateId (campaign); empty: it fails
   std::function<int64_t()> now_ms;                   // the clock; empty: the system's
   int schedule_every_ms = 15000;                     // how often the daily loop looks
 };

@@ -300,7 +300,7 @@ ImportJobs::ImportJobs(store::Store& db, Publish publish, ImportJobsOptions opti
     : store_(db),
       publish_(std::move(publish)),
       options_(options),
-      loop_(DueLoopOptions{"imports", options_.concurrency, options_.max_idle_ms},
+      loop_(rpc::DueLoopOptions{"imports", options_.concurrency, options_.max_idle_ms},
             [this] { return store_.NextJobMs(); },
             [this](int64_t now_ms, int max) { return Claim(now_ms, max); }) {}
 

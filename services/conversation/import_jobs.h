@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "contact_store.h"
-#include "due_loop.h"
+#include "salesos/rpc/due_loop.h"
 #include "salesos/core/csv.h"
 #include "salesos/core/status.h"
 
@@ -81,7 +81,7 @@ class ImportJobs {
   ContactStore store_;
   Publish publish_;
   ImportJobsOptions options_;
-  DueLoop loop_;
+  rpc::DueLoop loop_;
 };
 
 }  // namespace salesos::conversation

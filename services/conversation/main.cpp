@@ -208,6 +208,8 @@ int main(int argc, char** argv) {
     automation_deps.notifier = state.notifier.get();
     automation_deps.events = &ctx.events;
     automation_deps.wake_outbox = [outbox] { outbox->Notify(); };
+    automation_deps.render_template =
+        conversation::GreetingsOf(ctx.peer("campaign"), ctx.service_tokens);
     state.automations =
         std::make_unique<conversation::AutomationEngine>(ctx.store, automation_deps);
     auto* automations = state.automations.get();

@@ -200,7 +200,7 @@ Occasions::Occasions(store::Store& db, Outreach& outreach, GreetingSource greeti
       greetings_(std::move(greetings)),
       options_(options),
       loop_(
-          DueLoopOptions{"occasions", options_.concurrency, options_.max_idle_ms},
+          rpc::DueLoopOptions{"occasions", options_.concurrency, options_.max_idle_ms},
           [this]() -> Result<int64_t> {
             SALESOS_ASSIGN_OR_RETURN(
                 auto rows, db_.Query("SELECT MIN(CASE WHEN lease_until_ms > next_send_ms THEN "

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "conversation_peers.h"
-#include "due_loop.h"
+#include "salesos/rpc/due_loop.h"
 #include "outreach.h"
 #include "salesos/conversation/v1/conversation.pb.h"
 #include "salesos/core/status.h"
@@ -121,7 +121,7 @@ class Occasions {
   Outreach& outreach_;
   GreetingSource greetings_;
   OccasionsOptions options_;
-  DueLoop loop_;
+  rpc::DueLoop loop_;
 };
 
 }  // namespace salesos::conversation

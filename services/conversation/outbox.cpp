@@ -58,7 +58,7 @@ Outbox::Outbox(store::Store& db, const GraphClient& graph, ChannelCredentials& c
       notifier_(notifier),
       options_(std::move(options)),
       loop_(
-          DueLoopOptions{"outbox", options_.concurrency, options_.max_idle_ms},
+          rpc::DueLoopOptions{"outbox", options_.concurrency, options_.max_idle_ms},
           [this] { return store_.NextSendMs(); },
           [this](int64_t now_ms, int max) { return Claim(now_ms, max); }) {}
 

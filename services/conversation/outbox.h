@@ -22,7 +22,7 @@
 
 #include "conversation_peers.h"
 #include "conversation_store.h"
-#include "due_loop.h"
+#include "salesos/rpc/due_loop.h"
 #include "graph_client.h"
 #include "notifier.h"
 
@@ -63,7 +63,7 @@ class Outbox {
   ChannelCredentials& credentials_;
   Notifier& notifier_;
   OutboxOptions options_;
-  DueLoop loop_;
+  rpc::DueLoop loop_;
 };
 
 }  // namespace salesos::conversation

@@ -56,11 +56,11 @@ OutgoingDeliverer::OutgoingDeliverer(OutgoingStore& store, const crypto::Aead& d
     sender_ = [this, resolve = http::EgressResolver(options_.allow_private)](
                   const http::HttpRequest& request) { return client_->Send(request, resolve); };
   }
-  DueLoopOptions loop;
+  rpc::DueLoopOptions loop;
   loop.name = "outgoing-webhooks";
   loop.concurrency = options_.concurrency;
   loop.max_idle_ms = options_.max_idle_ms;
-  loop_ = std::make_unique<DueLoop>(
+  loop_ = std::make_unique<rpc::DueLoop>(
       loop, [this] { return store_.NextDueMs(); },
       [this](int64_t now_ms, int max) { return ClaimDue(now_ms, max); });
 }

@@ -26,7 +26,7 @@
 #include <memory>
 #include <string>
 
-#include "due_loop.h"
+#include "salesos/rpc/due_loop.h"
 #include "outgoing_store.h"
 #include "salesos/core/status.h"
 #include "salesos/core/time.h"
@@ -87,7 +87,7 @@ class OutgoingDeliverer {
   std::unique_ptr<http::HttpClient> client_;
   WebhookSender sender_;
   std::atomic<int64_t> last_purge_ms_{0};
-  std::unique_ptr<DueLoop> loop_;
+  std::unique_ptr<rpc::DueLoop> loop_;
 };
 
 }  // namespace salesos::webhook_ingest

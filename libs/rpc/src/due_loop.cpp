@@ -1,4 +1,4 @@
-#include "due_loop.h"
+#include "salesos/rpc/due_loop.h"
 
 #include <algorithm>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
 
-namespace salesos::webhook_ingest {
+namespace salesos::rpc {
 namespace {
 
 // How long to wait when the next item is due but could not be claimed.
@@ -102,4 +102,4 @@ void DueLoop::Run() {
   }
 }
 
-}  // namespace salesos::webhook_ingest
+}  // namespace salesos::rpc

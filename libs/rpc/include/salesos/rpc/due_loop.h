@@ -1,7 +1,7 @@
 #pragma once
 
-// DueLoop: the scheduler of outgoing webhook deliveries (a copy of services/conversation/due_loop.h,
-// which would belong in libs/rpc once a third user needs it). The database is the only
+// DueLoop: the scheduler behind conversation's AI turns, outbox, imports and greetings, and
+// webhook_ingest's outgoing deliveries. The database is the only
 // record of what is due (so a crash loses nothing); the loop sleeps until the next due time it
 // reads there, or until Notify (new work), or at most max_idle_ms (work added by another replica),
 // then runs what is due. Work runs on a pool of its own, at most `concurrency` items at a time; a
@@ -20,10 +20,10 @@
 #include "salesos/core/status.h"
 #include "salesos/rpc/work_pool.h"
 
-namespace salesos::webhook_ingest {
+namespace salesos::rpc {
 
 struct DueLoopOptions {
-  std::string name;  // for the log: "outgoing-webhooks"
+  std::string name;  // for the log: "ai-turns", "outbox"
   int concurrency = 4;
   int max_idle_ms = 1000;
   int error_backoff_ms = 500;  // after the database failed to answer
@@ -63,4 +63,4 @@ class DueLoop {
   std::thread thread_;
 };
 
-}  // namespace salesos::webhook_ingest
+}  // namespace salesos::rpc
