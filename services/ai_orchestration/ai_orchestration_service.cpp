@@ -527,10 +527,7 @@ Status AiOrchestrationService::DoListRuns(const std::string& workspace_id,
   SALESOS_ASSIGN_OR_RETURN(
       auto runs, store_.ListRuns(workspace_id, {req.conversation_id(), req.kind()}, before,
                                  page_size + 1));
-  bool more = runs.size() > static_cast<size_t>(page_size);
-  if (more) {
-    runs.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(runs, page_size, kRunPageKind);
   for (const auto& r : runs) {
     auto* out = resp->add_runs();
     out->set_id(r.id);
@@ -546,9 +543,7 @@ Status AiOrchestrationService::DoListRuns(const std::string& workspace_id,
     out->set_intent(r.intent);
     out->set_created_at(r.created_at);
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kRunPageKind, runs.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

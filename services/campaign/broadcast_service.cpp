@@ -402,16 +402,11 @@ Status BroadcastServiceImpl::DoList(const rpc::Caller& caller, const v1::ListBro
   }
   SALESOS_ASSIGN_OR_RETURN(
       auto records, store_.List(caller.workspace_id, req.campaign_id(), before, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kPageKind);
   for (const auto& rec : records) {
     FillBroadcast(rec, resp->add_broadcasts());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 
@@ -483,16 +478,11 @@ Status BroadcastServiceImpl::DoListRecipients(const rpc::Caller& caller,
   }
   SALESOS_ASSIGN_OR_RETURN(auto records,
                            store_.ListRecipients(req.id(), req.status(), after, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kRecipientPageKind);
   for (const auto& r : records) {
     FillRecipient(r, resp->add_recipients());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kRecipientPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

@@ -227,16 +227,11 @@ Status CampaignServiceImpl::ListPage(const std::string& workspace_id, const Camp
                                      v1::ListCampaignsResponse* resp) {
   // One more than asked tells whether another page follows without a count query.
   SALESOS_ASSIGN_OR_RETURN(auto records, store_.List(workspace_id, filter, before, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kCampaignPageKind);
   for (const auto& rec : records) {
     FillCampaign(rec, resp->add_campaigns());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kCampaignPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

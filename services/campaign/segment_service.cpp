@@ -231,16 +231,11 @@ Status SegmentServiceImpl::DoList(const rpc::Caller& caller, const v1::ListSegme
   // One more than asked tells whether another page follows without a count query.
   SALESOS_ASSIGN_OR_RETURN(auto records,
                            store_.List(caller.workspace_id, req.q(), before, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kSegmentPageKind);
   for (const auto& rec : records) {
     FillSegment(rec, resp->add_segments());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kSegmentPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

@@ -190,16 +190,11 @@ Status TemplateServiceImpl::DoList(const rpc::Caller& caller, const v1::ListTemp
   // One more than asked tells whether another page follows without a count query.
   SALESOS_ASSIGN_OR_RETURN(auto records,
                            store_.List(caller.workspace_id, req.category(), after, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kPageKind);
   for (const auto& rec : records) {
     FillTemplate(rec, resp->add_templates());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

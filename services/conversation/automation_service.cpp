@@ -94,16 +94,11 @@ Status AutomationServiceImpl::DoListAutomations(const rpc::Caller& caller,
                            rpc::DecodePageToken(kAutomationPageKind, req.page_token()));
   SALESOS_ASSIGN_OR_RETURN(auto rows,
                            store_.List(caller.workspace_id, req.event(), after, page_size + 1));
-  const bool more = rows.size() > static_cast<size_t>(page_size);
-  if (more) {
-    rows.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(rows, page_size, kAutomationPageKind);
   for (const auto& row : rows) {
     SALESOS_RETURN_IF_ERROR(FillAutomation(row, resp->add_automations()));
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kAutomationPageKind, rows.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 
@@ -224,16 +219,11 @@ Status AutomationServiceImpl::DoListAutomationExecutions(
   }
   SALESOS_ASSIGN_OR_RETURN(auto rows, store_.ListExecutions(caller.workspace_id, req.id(), status,
                                                             before, page_size + 1));
-  const bool more = rows.size() > static_cast<size_t>(page_size);
-  if (more) {
-    rows.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(rows, page_size, kExecutionPageKind);
   for (const auto& row : rows) {
     FillExecution(row, resp->add_executions());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kExecutionPageKind, rows.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

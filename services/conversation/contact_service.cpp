@@ -620,16 +620,11 @@ Status ContactServiceImpl::DoListContacts(const rpc::Caller& caller,
   }
   SALESOS_ASSIGN_OR_RETURN(auto rows,
                            store_.ListContacts(caller.workspace_id, filter, after, page_size + 1));
-  const bool more = rows.size() > static_cast<size_t>(page_size);
-  if (more) {
-    rows.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(rows, page_size, kContactPageKind);
   for (const auto& c : rows) {
     SALESOS_RETURN_IF_ERROR(ShowContact(c, resp->add_contacts()));
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kContactPageKind, rows.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 
@@ -935,16 +930,11 @@ Status ContactServiceImpl::DoListAccounts(const rpc::Caller& caller,
                            rpc::DecodePageToken(kAccountPageKind, req.page_token()));
   SALESOS_ASSIGN_OR_RETURN(auto rows,
                            store_.ListAccounts(caller.workspace_id, req.q(), after, page_size + 1));
-  const bool more = rows.size() > static_cast<size_t>(page_size);
-  if (more) {
-    rows.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(rows, page_size, kAccountPageKind);
   for (const auto& a : rows) {
     FillAccount(a, resp->add_accounts());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kAccountPageKind, rows.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

@@ -107,16 +107,11 @@ Status ConversationServiceImpl::DoListConversations(const rpc::Caller& caller,
   // One more than asked tells whether another page follows without a count query.
   SALESOS_ASSIGN_OR_RETURN(
       auto records, store_.ListConversations(caller.workspace_id, filter, after, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kConversationPageKind);
   for (const auto& rec : records) {
     SALESOS_RETURN_IF_ERROR(ShowConversation(rec, resp->add_conversations()));
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kConversationPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

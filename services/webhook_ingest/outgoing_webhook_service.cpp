@@ -127,16 +127,11 @@ Status OutgoingWebhookServiceImpl::DoList(const rpc::Caller& caller,
                            rpc::DecodePageToken(kWebhookPageKind, req.page_token()));
   SALESOS_ASSIGN_OR_RETURN(auto records,
                            store_.ListWebhooks(caller.workspace_id, after, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kWebhookPageKind);
   for (const auto& rec : records) {
     FillWebhook(rec, resp->add_webhooks());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kWebhookPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 
@@ -185,16 +180,11 @@ Status OutgoingWebhookServiceImpl::DoListDeliveries(const rpc::Caller& caller,
   SALESOS_ASSIGN_OR_RETURN(
       auto records,
       store_.ListDeliveries(caller.workspace_id, req.id(), status, before, page_size + 1));
-  bool more = records.size() > static_cast<size_t>(page_size);
-  if (more) {
-    records.resize(static_cast<size_t>(page_size));
-  }
+  const std::string next = rpc::TakePage(records, page_size, kDeliveryPageKind);
   for (const auto& rec : records) {
     FillDelivery(rec, resp->add_deliveries());
   }
-  if (more) {
-    resp->set_next_page_token(rpc::EncodePageToken(kDeliveryPageKind, records.back().id));
-  }
+  resp->set_next_page_token(next);
   return OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "salesos/core/status.h"
 
@@ -22,5 +23,17 @@ std::string EncodePageToken(std::string_view kind, std::string_view last_id);
 // "" for the first page; the last id; kInvalidArgument naming "pageToken" for anything that is not
 // a token of this kind of list holding a UUID.
 Result<std::string> DecodePageToken(std::string_view kind, std::string_view token);
+
+// The page of a list that read page_size + 1 rows (one more than asked tells whether another page
+// follows without a count query): trims `rows` to page_size and answers the next page's token (of
+// the last row kept), or "" when nothing follows. Row has a string `id`.
+template <typename Row>
+std::string TakePage(std::vector<Row>& rows, int32_t page_size, std::string_view kind) {
+  if (page_size < 0 || rows.size() <= static_cast<size_t>(page_size)) {
+    return "";
+  }
+  rows.resize(static_cast<size_t>(page_size));
+  return rows.empty() ? "" : EncodePageToken(kind, rows.back().id);
+}
 
 }  // namespace salesos::rpc
