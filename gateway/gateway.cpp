@@ -3,6 +3,7 @@
 #include <google/protobuf/message.h>
 
 #include <algorithm>
+#include <chrono>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
@@ -13,6 +14,7 @@
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
+#include "salesos/metrics/metrics.h"
 #include "salesos/rpc/access.h"
 #include "salesos/rpc/status_mapping.h"
 #include "transcoder.h"
@@ -48,13 +50,51 @@ Response JsonResponse(unsigned status, unsigned version, bool keep_alive, std::s
 // The W3C traceparent of the request, or a new one, so each call is traceable across services.
 std::string TraceparentFor(const Request& req) {
   auto it = req.find("traceparent");
-  if (it != req.end()) {
-    std::string_view v = it->value();
-    if (v.size() == 55 && v[2] == '-' && v[35] == '-' && v[52] == '-') {
-      return std::string(v);
-    }
+  if (it != req.end() && log::IsTraceparent(it->value())) {
+    return std::string(it->value());
   }
   return "00-" + RandomHex(16) + "-" + RandomHex(8) + "-01";
+}
+
+// The HTTP metrics (metrics::DefaultRegistry()); see docs/operations.md "Metrics".
+struct HttpMetrics {
+  metrics::Family<metrics::Counter>& requests = metrics::DefaultRegistry().AddCounter(
+      "salesos_http_requests_total",
+      "HTTP requests answered by the gateway, by route template, method and status.",
+      {"route", "method", "code", "class"});
+  metrics::Family<metrics::Histogram>& duration = metrics::DefaultRegistry().AddHistogram(
+      "salesos_http_request_duration_seconds",
+      "Time from a request's arrival at the gateway to its answer, by route template and method.",
+      {"route", "method"});
+  metrics::Gauge& in_flight =
+      metrics::DefaultRegistry()
+          .AddGauge("salesos_http_requests_in_flight",
+                    "HTTP requests received by the gateway and not answered yet.")
+          .Get();
+  metrics::Family<metrics::Counter>& rate_limited = metrics::DefaultRegistry().AddCounter(
+      "salesos_http_rate_limited_total",
+      "API requests refused with 429 by the gateway's rate limits, by scope (ip or user).",
+      {"scope"});
+
+  static HttpMetrics& Get() {
+    static HttpMetrics* m = new HttpMetrics();
+    return *m;
+  }
+};
+
+// The route label of a request: its proto route template, a hand-written route, or "unmatched"
+// (never the raw path, whose ids would make a series per object).
+std::string RouteLabel(std::string_view path, const Match& match) {
+  if (path == "/healthz" || path == "/readyz" || path == "/webhooks/meta" ||
+      path == kRealtimePath) {
+    return std::string(path);
+  }
+  return match.route != nullptr ? match.route->path_template : "unmatched";
+}
+
+// The method label: the standard verbs by name, anything else one value.
+std::string MethodLabel(const Request& req) {
+  return req.method() == http::verb::unknown ? "OTHER" : std::string(req.method_string());
 }
 
 // Request headers passed on to every upstream call as gRPC metadata (lower-case keys), for
@@ -182,42 +222,72 @@ Response Gateway::Error(unsigned version, bool keep_alive, const Status& status,
                               ErrorJson(status, request_id), request_id);
   if (status.retry_after_seconds() > 0) {
     res.set(http::field::retry_after, std::to_string(status.retry_after_seconds()));
+  } else if (status.code() == Code::kUnavailable) {
+    // A service restarting or draining: back in about a second (clients and Meta retry).
+    res.set(http::field::retry_after, "1");
   }
   return res;
 }
 
 void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respond) {
   std::string request_id = RequestIdFor(req);
+  // One traceparent for the whole request: the client's, or a new one set on the request so that
+  // every upstream call made for it passes the same one on.
+  std::string traceparent = TraceparentFor(req);
+  req.set("traceparent", traceparent);
   in_flight_.fetch_add(1);
-  int64_t started = MonotonicMillis();
+  HttpMetrics& http_metrics = HttpMetrics::Get();
+  http_metrics.in_flight.Inc();
+  auto started = std::chrono::steady_clock::now();
   std::string method(req.method_string());
   std::string target(req.target());
-  // Wrap the answer to write the access-log line once it is known.
-  Respond answer = [this, respond = std::move(respond), request_id, started, method, remote_ip,
-                    path = target.substr(0, target.find('?'))](Response res) {
+  std::string_view path = std::string_view(target).substr(0, target.find('?'));
+  Match match;
+  if (path != "/healthz" && path != "/readyz" && path != kRealtimePath &&
+      path != "/webhooks/meta") {
+    match = router_.Find(req.method_string(), path);
+  }
+  // Wrap the answer to write the access-log line and the metrics once it is known.
+  Respond answer = [this, respond = std::move(respond), request_id, traceparent, started, method,
+                    remote_ip, path = std::string(path), route = RouteLabel(path, match),
+                    method_label = MethodLabel(req), &http_metrics](Response res) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    int status = static_cast<int>(res.result_int());
+    http_metrics.requests
+        .WithLabels({route, method_label, std::to_string(status),
+                     std::to_string(status / 100) + "xx"})
+        .Inc();
+    http_metrics.duration.WithLabels({route, method_label}).Observe(seconds);
     if (options_.access_log) {
+      log::ScopedLogContext log_ctx(request_id, traceparent);  // requestId and traceId
       log::Info("http", {{"method", method},
                          {"path", path},
-                         {"status", static_cast<int>(res.result_int())},
-                         {"durationMs", MonotonicMillis() - started},
+                         {"status", status},
+                         {"durationMs", static_cast<int64_t>(seconds * 1000)},
                          {"bytes", static_cast<int64_t>(res.body().size())},
-                         {"requestId", request_id},
                          {"remote", remote_ip}});
+    }
+    if (draining_.load()) {
+      res.keep_alive(false);
     }
     respond(std::move(res));
     in_flight_.fetch_sub(1);
+    http_metrics.in_flight.Dec();
   };
 
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
-  std::string_view path = std::string_view(target).substr(0, target.find('?'));
 
   if (path == "/healthz") {
     answer(JsonResponse(200, version, keep_alive, "{\"status\":\"ok\"}", request_id));
     return;
   }
   if (path == "/readyz") {
-    Readiness(version, keep_alive, request_id, std::move(answer));
+    // ?scope=self leaves the services out: a load balancer's probe must not take every gateway
+    // out of service because one service is down (its routes answer 503 on their own).
+    std::string_view query = std::string_view(target).substr(std::min(target.size(), path.size() + 1));
+    Readiness(version, keep_alive, query != "scope=self", request_id, std::move(answer));
     return;
   }
   if (path == kRealtimePath) {
@@ -236,7 +306,6 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
     MetaWebhook(std::move(req), std::move(request_id), std::move(answer));
     return;
   }
-  Match match = router_.Find(req.method_string(), path);
   if (match.route == nullptr) {
     // Probing for routes costs like any request.
     if (!Admit(req, remote_ip, "", request_id, answer)) {
@@ -276,6 +345,7 @@ bool Gateway::Admit(const Request& req, const std::string& remote_ip, std::strin
                                        " requests a minute per " + per + "; retry in " +
                                        std::to_string(decision.retry_after_seconds) + " s")
                          .WithRetryAfter(static_cast<int>(decision.retry_after_seconds));
+    HttpMetrics::Get().rate_limited.WithLabels({decision.scope == "user" ? "user" : "ip"}).Inc();
     Response res = Error(req.version(), req.keep_alive(), refusal, request_id);
     SetRateLimitHeaders(res, decision);
     respond(std::move(res));
@@ -395,9 +465,14 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
       });
 }
 
-void Gateway::Readiness(unsigned version, bool keep_alive, std::string request_id,
-                        Respond respond) {
-  blocking_.Post([this, version, keep_alive, request_id = std::move(request_id),
+void Gateway::Readiness(unsigned version, bool keep_alive, bool with_upstreams,
+                        std::string request_id, Respond respond) {
+  if (draining_.load()) {
+    respond(JsonResponse(503, version, keep_alive,
+                         "{\"status\":\"draining\",\"checks\":{}}", request_id));
+    return;
+  }
+  blocking_.Post([this, version, keep_alive, with_upstreams, request_id = std::move(request_id),
                   respond = std::move(respond)] {
     bool ready = true;
     std::string checks = "{";
@@ -413,7 +488,9 @@ void Gateway::Readiness(unsigned version, bool keep_alive, std::string request_i
       log::AppendJsonEscaped(checks, st.ok() ? "ok" : st.message());
       checks += "\"";
     }
-    for (const auto& [name, health] : upstreams_.HealthCheckAll(options_.readiness_timeout_ms)) {
+    auto upstreams = with_upstreams ? upstreams_.HealthCheckAll(options_.readiness_timeout_ms)
+                                    : decltype(upstreams_.HealthCheckAll(0)){};
+    for (const auto& [name, health] : upstreams) {
       ready = ready && health == "SERVING";
       checks += ",\"" + name + "\":\"";
       log::AppendJsonEscaped(checks, health);

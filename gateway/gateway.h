@@ -66,9 +66,16 @@ class Gateway {
   const Router& router() const { return router_; }
   // Requests received and not answered yet (for draining on shutdown).
   int64_t in_flight() const { return in_flight_.load(); }
+  // After SIGTERM: /readyz answers 503 "draining" (the load balancer stops sending), and every
+  // answer from now on closes its connection, so keep-alive clients reconnect to another replica
+  // while the requests already here are still served.
+  void StartDrain() { draining_.store(true); }
 
  private:
-  void Readiness(unsigned version, bool keep_alive, std::string request_id, Respond respond);
+  // /readyz: Redis, the realtime subscription and (unless `with_upstreams` is false, as for
+  // /readyz?scope=self) every service's gRPC health.
+  void Readiness(unsigned version, bool keep_alive, bool with_upstreams, std::string request_id,
+                 Respond respond);
   // GET and POST /webhooks/meta → webhook_ingest (webhooks.cpp).
   void MetaWebhook(Request&& req, std::string request_id, Respond respond);
   // The part of Forward after admission: the token's verdict, transcoding, the upstream call.
@@ -92,6 +99,7 @@ class Gateway {
   // otherwise sit idle through every round trip (they cost 60 % of /me's throughput there).
   rpc::WorkPool admission_;
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace salesos::gateway

@@ -18,6 +18,7 @@
 #include "salesos/rpc/realtime.h"
 #include "salesos/rpc/revocations.h"
 #include "salesos/rpc/server.h"
+#include "salesos/rpc/service_main.h"
 #include "salesos/rpc/services.h"
 #include "salesos/rpc/signals.h"
 
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
              "how often an open WebSocket's token is checked again (closed with 4001 once expired "
              "or revoked)");
   config.Add("log-level", "info", "debug | info | warn | error");
+  rpc::AddMetricsSettings(config);
   config.ParseOrExit(argc, argv);
 
   log::Level level;
@@ -89,6 +91,10 @@ int main(int argc, char** argv) {
   }
   log::Init("gateway", level);
   log::Info("starting", {{"config", config.Describe()}});
+  auto metrics_server = rpc::StartMetrics(config, "gateway");
+  if (!metrics_server.ok()) {
+    Die(metrics_server.status().message());
+  }
 
   gateway::RateLimiterOptions rate_limits;
   rate_limits.ip_per_minute = config.GetInt("rate-limit-ip-per-min");
@@ -223,6 +229,11 @@ int main(int argc, char** argv) {
   }
   // Declared before the io_context: sessions its destructor frees leave the hub.
   gateway::RealtimeHub hub(realtime, verifier, *redis);
+  metrics::CollectorHandle ws_connections = metrics::DefaultRegistry().AddCollector(
+      "salesos_websocket_connections", "WebSocket clients (/ws) connected to this gateway.",
+      metrics::Kind::kGauge, {}, [&hub] {
+        return std::vector<metrics::Sample>{{{}, static_cast<double>(hub.connections())}};
+      });
   events.PSubscribe({std::string(rpc::kRealtimeChannelPrefix) + "*"});
   events.Start([&hub](const std::string& channel, const std::string& message) {
     hub.Dispatch(channel, message);
@@ -250,6 +261,7 @@ int main(int argc, char** argv) {
 
   int sig = rpc::WaitForTermination();
   log::Info("stopping", {{"signal", sig}});
+  gw.StartDrain();
   listener->Stop();
   events.Stop();
   hub.GoAway();  // every WebSocket closed with 1001
@@ -262,6 +274,10 @@ int main(int argc, char** argv) {
     t.join();
   }
   hub.Shutdown();
+  ws_connections.Reset();
+  if (*metrics_server) {
+    (*metrics_server)->Stop();
+  }
   log::Info("stopped");
   return 0;
 }

@@ -48,7 +48,9 @@ void Gateway::MetaWebhook(Request&& req, std::string request_id, Respond respond
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
   auto call = std::make_shared<UnaryCall>();
-  rpc::PrepareContext(call->context, options_.upstream_timeout_ms, {"", request_id, ""});
+  // Handle set the request's traceparent (the client's or a new one): the delivery's trace.
+  rpc::PrepareContext(call->context, options_.upstream_timeout_ms,
+                      {"", request_id, std::string(req["traceparent"])});
   auto fail = [version, keep_alive, request_id, respond](const Status& st) {
     respond(Error(version, keep_alive, st, request_id));
   };

@@ -5,9 +5,33 @@
 #include <chrono>
 
 #include "salesos/core/log.h"
+#include "salesos/metrics/metrics.h"
 #include "salesos/core/time.h"
 
 namespace salesos::gateway {
+
+namespace {
+
+// Frames of realtime events written to WebSockets, and events not delivered because a socket's
+// send queue was full (the socket is then closed as too slow).
+struct WebSocketMetrics {
+  metrics::Counter& sent = metrics::DefaultRegistry()
+                               .AddCounter("salesos_websocket_messages_sent_total",
+                                           "Messages written to WebSocket clients (/ws).")
+                               .Get();
+  metrics::Counter& dropped =
+      metrics::DefaultRegistry()
+          .AddCounter("salesos_websocket_messages_dropped_total",
+                      "Realtime events not delivered because a WebSocket's send queue was full "
+                      "(the socket is closed as too slow).")
+          .Get();
+  static WebSocketMetrics& Get() {
+    static WebSocketMetrics* m = new WebSocketMetrics();
+    return *m;
+  }
+};
+
+}  // namespace
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
@@ -199,6 +223,7 @@ bool WebSocketSession::Send(RealtimeFramePtr frame) {
     return false;
   }
   if (!queue_.Push(std::move(frame))) {
+    WebSocketMetrics::Get().dropped.Inc();
     log::Warn("ws client too slow", {{"workspaceId", admission_.caller.workspace_id},
                                      {"queuedFrames", static_cast<int64_t>(queue_.frames())},
                                      {"queuedBytes", static_cast<int64_t>(queue_.bytes())},
@@ -228,6 +253,7 @@ void WebSocketSession::OnWrite(beast::error_code ec, size_t) {
     Finish("write failed: " + ec.message());
     return;
   }
+  WebSocketMetrics::Get().sent.Inc();
   if (closing_) {
     SendClose();
     return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "egress_guard.h"
 #include "salesos/core/log.h"
+#include "salesos/metrics/metrics.h"
 
 namespace salesos::ai {
 namespace {
@@ -162,6 +164,29 @@ Status Check(const json::value& value, const json::object& schema, const std::st
   return OkStatus();
 }
 
+// salesos_ai_provider_call_seconds{provider,outcome}: every attempt at a configured endpoint,
+// outcome "ok" or its fallback reason (llm_types.h: a bounded set); salesos_ai_fallbacks_total
+// {provider,reason}: the attempts whose answer could not be used, so the built-in engine answered.
+void RecordAttempt(const std::string& provider, const LlmAttempt& attempt,
+                   std::chrono::steady_clock::duration took) {
+  static auto& calls = metrics::DefaultRegistry().AddHistogram(
+      "salesos_ai_provider_call_seconds",
+      "Attempts at a configured AI provider (an OpenAI-compatible endpoint), by provider and "
+      "outcome (ok, or the reason its answer was not used).",
+      {"provider", "outcome"});
+  static auto& fallbacks = metrics::DefaultRegistry().AddCounter(
+      "salesos_ai_fallbacks_total",
+      "Answers the built-in engine gave because the configured provider's could not be used, by "
+      "provider and reason.",
+      {"provider", "reason"});
+  std::string outcome = attempt.used ? "ok" : attempt.fallback_reason;
+  calls.WithLabels({provider, outcome})
+      .Observe(std::chrono::duration<double>(took).count());
+  if (!attempt.used) {
+    fallbacks.WithLabels({provider, attempt.fallback_reason}).Inc();
+  }
+}
+
 }  // namespace
 
 Status CheckJsonSchema(const json::value& value, const json::object& schema) {
@@ -179,6 +204,7 @@ LlmAttempt ProviderChain::Try(const ProviderSettings& settings, const LlmCall& c
     return attempt;  // the built-in engine answers; nothing fell back
   }
   const int64_t start = MonotonicMillis();
+  const auto started = std::chrono::steady_clock::now();
   const std::string key = CircuitKey(settings);
   attempt.model = settings.model;
 
@@ -190,6 +216,7 @@ LlmAttempt ProviderChain::Try(const ProviderSettings& settings, const LlmCall& c
       attempt.output = {};
     }
     attempt.latency_ms = MonotonicMillis() - start;
+    RecordAttempt(settings.provider, attempt, std::chrono::steady_clock::now() - started);
     log::Info("llm attempt", {{"job", call.job},
                               {"provider", settings.provider},
                               {"host", HostOf(settings.base_url)},

@@ -15,6 +15,10 @@
 // Each attempt writes one JSON log line ("llm attempt": job, provider, host, model, latencyMs,
 // used, reason, detail, tokens), never the prompt, the answer or the API key.
 //
+// Metrics (metrics::DefaultRegistry()): salesos_ai_provider_call_seconds{provider,outcome}, a
+// histogram of every attempt (outcome "ok" or its fallback reason), and
+// salesos_ai_fallbacks_total{provider,reason}, the attempts the built-in engine answered instead.
+//
 // Thread-safe: one chain serves the whole worker pool.
 
 #include <boost/json.hpp>

@@ -5,6 +5,7 @@
 #include "salesos/core/log.h"
 #include "salesos/core/time.h"
 #include "salesos/events/v1/events.pb.h"
+#include "salesos/rpc/server.h"
 
 namespace salesos::conversation {
 namespace {
@@ -61,6 +62,8 @@ Status InboundConsumer::Handle(const redis::StreamEntry& entry) {
     log::Warn("inbound entry without a readable event, skipped", {{"entryId", entry.id}});
     return OkStatus();
   }
+  log::ScopedLogContext log_ctx("", event.traceparent());  // the webhook delivery's trace
+  rpc::WriteAccessLog("inbound event", {{"eventId", event.id()}, {"kind", event.kind()}});
   return Apply(event);
 }
 

@@ -121,6 +121,7 @@ Result<IngestCounts> InboundPipeline::Process(std::string_view body) {
     ev.set_workspace_id(it->second->workspace_id);
     ev.set_integration_id(it->second->integration_id);
     ev.set_received_at_ms(received_at);
+    ev.set_traceparent(log::CurrentTraceparent());
     routed.push_back(std::move(ev));
   }
 

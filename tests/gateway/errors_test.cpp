@@ -1,4 +1,5 @@
 #include "errors.h"
+#include "gateway.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -28,4 +29,16 @@ TEST_CASE("the error body is valid JSON with code, message, details and request 
   CHECK(e.at("requestId").as_string() == "req-1");
   CHECK(e.at("details").as_array().size() == 1);
   CHECK(e.at("details").at(0).at("field").as_string() == "email");
+}
+
+TEST_CASE("an unavailable service answers 503 with Retry-After so clients and Meta come back",
+          "[gateway][errors]") {
+  auto res = gateway::Gateway::Error(11, true, Unavailable("conversation is restarting"), "r1");
+  CHECK(res.result_int() == 503);
+  CHECK(res[boost::beast::http::field::retry_after] == "1");
+  // A status that names its own wait keeps it; other errors carry none.
+  auto limited = gateway::Gateway::Error(11, true, Unavailable("busy").WithRetryAfter(7), "r2");
+  CHECK(limited[boost::beast::http::field::retry_after] == "7");
+  auto bad = gateway::Gateway::Error(11, true, InvalidArgument("no"), "r3");
+  CHECK(bad[boost::beast::http::field::retry_after].empty());
 }

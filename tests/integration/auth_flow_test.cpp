@@ -191,6 +191,11 @@ TEST_CASE("readyz lists Redis and all six services healthy, and the JWKS is publ
   CHECK(unready.status == 503);
   CHECK(Json(unready).at("checks").at("analytics").as_string() != "SERVING");
   CHECK(Json(unready).at("checks").at("auth").as_string() == "SERVING");
+  // The load balancer's probe asks about the gateway itself: still ready, services not named.
+  HttpResult self = client->Get("/readyz?scope=self");
+  CHECK(self.status == 200);
+  CHECK(Json(self).at("checks").at("redis").as_string() == "ok");
+  CHECK_FALSE(Json(self).at("checks").as_object().contains("analytics"));
 }
 
 TEST_CASE("after SIGTERM every process exits 0 within 10 seconds", "[integration]") {

@@ -20,6 +20,7 @@ std::string g_service = "salesos";
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 thread_local std::string t_request_id;
 thread_local std::string t_trace_id;
+thread_local std::string t_traceparent;
 
 const char* LevelName(Level l) {
   switch (l) {
@@ -212,15 +213,44 @@ void Write(Level level, std::string_view msg, Fields fields) {
 
 void Flush() { Sink::Get().Flush(); }
 
-ScopedLogContext::ScopedLogContext(std::string request_id, std::string trace_id)
-    : prev_request_id_(std::move(t_request_id)), prev_trace_id_(std::move(t_trace_id)) {
+bool IsTraceparent(std::string_view v) {
+  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') {
+    return false;
+  }
+  auto is_hex = [](std::string_view s) {
+    return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  };
+  auto all_zero = [](std::string_view s) {
+    return s.find_first_not_of('0') == std::string_view::npos;
+  };
+  std::string_view version = v.substr(0, 2), trace_id = v.substr(3, 32),
+                   parent_id = v.substr(36, 16), flags = v.substr(53, 2);
+  return is_hex(version) && version != "ff" && is_hex(trace_id) && !all_zero(trace_id) &&
+         is_hex(parent_id) && !all_zero(parent_id) && is_hex(flags);
+}
+
+ScopedLogContext::ScopedLogContext(std::string request_id, std::string trace)
+    : prev_request_id_(std::move(t_request_id)),
+      prev_trace_id_(std::move(t_trace_id)),
+      prev_traceparent_(std::move(t_traceparent)) {
   t_request_id = std::move(request_id);
-  t_trace_id = std::move(trace_id);
+  if (IsTraceparent(trace)) {
+    t_trace_id = trace.substr(3, 32);
+    t_traceparent = std::move(trace);
+  } else {
+    t_trace_id = std::move(trace);
+    t_traceparent.clear();
+  }
 }
 
 ScopedLogContext::~ScopedLogContext() {
   t_request_id = std::move(prev_request_id_);
   t_trace_id = std::move(prev_trace_id_);
+  t_traceparent = std::move(prev_traceparent_);
 }
+
+const std::string& CurrentRequestId() { return t_request_id; }
+const std::string& CurrentTraceId() { return t_trace_id; }
+const std::string& CurrentTraceparent() { return t_traceparent; }
 
 }  // namespace salesos::log

@@ -3,7 +3,10 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+
+#include "salesos/metrics/metrics.h"
 
 namespace salesos::redis {
 namespace internal {
@@ -15,6 +18,25 @@ namespace {
 bool Stale(const redisContext* c) {
   pollfd p{c->fd, POLLIN, 0};
   return ::poll(&p, 1, 0) != 0;
+}
+
+// salesos_redis_errors_total{command,kind}: kind "transport" (no connection, a timeout, a broken
+// socket: the command's fate is unknown) or "reply" (Redis answered with an error). The command
+// label is the command name, upper-cased (a bounded set: the code's own commands).
+void CountError(const std::vector<std::string>& args, const char* kind) {
+  static auto& errors = metrics::DefaultRegistry().AddCounter(
+      "salesos_redis_errors_total",
+      "Redis commands that failed, by command and kind (transport: no connection, a timeout or "
+      "a broken socket; reply: Redis answered with an error).",
+      {"command", "kind"});
+  std::string command = args.empty() ? "" : args[0].substr(0, 24);
+  for (char& c : command) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      c = '_';
+    }
+  }
+  errors.WithLabels({command, kind}).Inc();
 }
 
 }  // namespace
@@ -38,11 +60,17 @@ Result<Reply> HiredisClient::Run(const std::vector<std::string>& args, int timeo
   if (args.empty()) {
     return InvalidArgument("redis: empty command");
   }
-  SALESOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Acquire());
+  Result<std::unique_ptr<Conn>> acquired = Acquire();
+  if (!acquired.ok()) {
+    CountError(args, "transport");
+    return acquired.status();
+  }
+  std::unique_ptr<Conn> conn = std::move(acquired).value();
   redisContext* c = conn->ctx.get();
   if (conn->timeout_ms != timeout_ms) {
     if (!SetTimeout(c, timeout_ms)) {
       Release(std::move(conn), /*broken=*/true);
+      CountError(args, "transport");
       return Unavailable("redis: cannot set socket timeouts on " + endpoint_.Describe());
     }
     conn->timeout_ms = timeout_ms;
@@ -67,11 +95,13 @@ Result<Reply> HiredisClient::Run(const std::vector<std::string>& args, int timeo
     // and leave any retry to the caller, who knows whether the command is idempotent.
     Status status = TransportError(c, endpoint_, timeout_ms);
     Release(std::move(conn), /*broken=*/true);
+    CountError(args, "transport");
     return status;
   }
   Release(std::move(conn), /*broken=*/false);
   Reply reply = ToReply(r.get());
   if (!raw && reply.type == Reply::Type::kError) {
+    CountError(args, "reply");
     return Internal(std::move(reply.str));
   }
   return reply;

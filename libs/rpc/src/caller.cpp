@@ -4,6 +4,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "salesos/core/log.h"
+
 namespace salesos::rpc {
 namespace {
 
@@ -79,6 +81,11 @@ std::string TraceIdOf(const grpc::ServerContextBase* ctx) {
     return tp.substr(3, 32);
   }
   return "";
+}
+
+std::string TraceparentOf(const grpc::ServerContextBase* ctx) {
+  std::string tp = MetadataValue(ctx, "traceparent");
+  return log::IsTraceparent(tp) ? tp : "";
 }
 
 namespace internal {

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "salesos/auth/v1/auth.grpc.pb.h"
+#include "salesos/core/log.h"
 #include "salesos/rpc/message_limits.h"
 #include "salesos/rpc/status_mapping.h"
 
@@ -16,6 +17,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& addr) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Every address the target names gets calls in turn (replicas behind a headless Service, or
+  // "ipv4:a,b"), and a replica that is draining or gone is skipped while the others serve.
+  args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
   return grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
 }
 
@@ -24,11 +28,15 @@ void PrepareContext(grpc::ClientContext& ctx, int timeout_ms, const CallMetadata
   if (!md.authorization.empty()) {
     ctx.AddMetadata("authorization", md.authorization);
   }
-  if (!md.request_id.empty()) {
-    ctx.AddMetadata("x-request-id", md.request_id);
+  const std::string& request_id =
+      md.request_id.empty() ? log::CurrentRequestId() : md.request_id;
+  const std::string& traceparent =
+      md.traceparent.empty() ? log::CurrentTraceparent() : md.traceparent;
+  if (!request_id.empty()) {
+    ctx.AddMetadata("x-request-id", request_id);
   }
-  if (!md.traceparent.empty()) {
-    ctx.AddMetadata("traceparent", md.traceparent);
+  if (!traceparent.empty()) {
+    ctx.AddMetadata("traceparent", traceparent);
   }
 }
 

@@ -38,12 +38,18 @@ Result<std::string> EventPublisher::Publish(const std::string& type,
     envelope.set_automation_depth(cause->depth());
     envelope.set_caused_by_automation_id(cause->automation_id());
   }
-  auto id = redis_->XAdd(kEventsStream,
-                         {{"id", envelope.id()},
-                          {"type", type},
-                          {"workspace", workspace_id},
-                          {"envelope", envelope.SerializeAsString()}},
-                         kEventsStreamMaxLen);
+  const std::string& traceparent = log::CurrentTraceparent();
+  envelope.set_trace_id(traceparent);
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"id", envelope.id()},
+      {"type", type},
+      {"workspace", workspace_id},
+      {"envelope", envelope.SerializeAsString()}};
+  if (!traceparent.empty()) {
+    // Readable without parsing the envelope: StreamConsumer handles the entry within this trace.
+    fields.emplace_back("traceparent", traceparent);
+  }
+  auto id = redis_->XAdd(kEventsStream, fields, kEventsStreamMaxLen);
   if (!id.ok()) {
     log::Warn("cannot publish event", {{"type", type}, {"error", id.status().message()}});
     return Unavailable("cannot record the change right now; try again");

@@ -6,13 +6,19 @@
 
 #include <chrono>
 #include <cstdio>
+#include <array>
 #include <fstream>
 #include <future>
+#include <shared_mutex>
 #include <thread>
+#include <unordered_map>
+
+#include <google/protobuf/descriptor.h>
 
 #include "salesos/core/config.h"
 #include "salesos/rpc/access.h"
 #include "salesos/core/log.h"
+#include "salesos/metrics/metrics.h"
 
 namespace salesos::rpc {
 namespace {
@@ -68,7 +74,174 @@ class AuthInterceptorFactory final : public grpc::experimental::ServerIntercepto
   TokenVerifierPtr verifier_;
 };
 
+// The request metrics of every call (salesos_grpc_server_*), by method: the counters of each
+// status code and the latency histogram, looked up once per method and kept.
+class ServerMetrics {
+ public:
+  struct Method {
+    metrics::Histogram* latency = nullptr;
+    std::array<std::atomic<metrics::Counter*>, 17> handled{};
+    std::string service;
+    std::string method;
+  };
+
+  static ServerMetrics& Get() {
+    static ServerMetrics* m = new ServerMetrics();
+    return *m;
+  }
+
+  // `full` is "/package.Service/Method". Methods no proto linked into the process declares (a
+  // client asking for anything) share one "unknown" series, so they cannot explode cardinality.
+  Method& For(const char* full) {
+    std::string key = full != nullptr ? full : "";
+    {
+      std::shared_lock lock(mu_);
+      auto it = methods_.find(key);
+      if (it != methods_.end()) {
+        return *it->second;
+      }
+    }
+    std::string service = "unknown";
+    std::string method = "unknown";
+    size_t slash = key.rfind('/');
+    if (key.size() > 1 && key[0] == '/' && slash != std::string::npos && slash > 1) {
+      std::string s = key.substr(1, slash - 1);
+      std::string m = key.substr(slash + 1);
+      if (s == "grpc.health.v1.Health" ||
+          google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(s + "." + m) !=
+              nullptr) {
+        service = std::move(s);
+        method = std::move(m);
+      }
+    }
+    std::unique_lock lock(mu_);
+    if (service == "unknown") {
+      key = "unknown";
+    }
+    auto& slot = methods_[key];
+    if (!slot) {
+      slot = std::make_unique<Method>();
+      slot->latency = &latency_.WithLabels({service, method});
+      slot->service = std::move(service);
+      slot->method = std::move(method);
+    }
+    return *slot;
+  }
+
+  void Record(Method& m, grpc::StatusCode code, double seconds) {
+    auto index = static_cast<size_t>(code);
+    if (index >= m.handled.size()) {
+      index = static_cast<size_t>(grpc::StatusCode::UNKNOWN);
+    }
+    metrics::Counter* counter = m.handled[index].load(std::memory_order_acquire);
+    if (counter == nullptr) {
+      counter = &handled_.WithLabels({m.service, m.method, CodeName(index)});
+      m.handled[index].store(counter, std::memory_order_release);
+    }
+    counter->Inc();
+    m.latency->Observe(seconds);
+  }
+
+ private:
+  ServerMetrics()
+      : handled_(metrics::DefaultRegistry().AddCounter(
+            "salesos_grpc_server_handled_total",
+            "gRPC calls finished by this server, by service, method and status code.",
+            {"grpc_service", "grpc_method", "grpc_code"})),
+        latency_(metrics::DefaultRegistry().AddHistogram(
+            "salesos_grpc_server_handling_seconds",
+            "Time from a gRPC call's arrival to its status being sent, by service and method.",
+            {"grpc_service", "grpc_method"})) {}
+
+  static std::string CodeName(size_t code) {
+    static constexpr const char* kNames[] = {
+        "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+        "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
+        "UNAUTHENTICATED"};
+    return kNames[code];
+  }
+
+  metrics::Family<metrics::Counter>& handled_;
+  metrics::Family<metrics::Histogram>& latency_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, std::unique_ptr<Method>> methods_;
+};
+
+// Counts every call and times it from its arrival to its status (the one place every call of
+// every service passes, handled or refused).
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit MetricsInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : method_(ServerMetrics::Get().For(info->method())),
+        started_(std::chrono::steady_clock::now()) {}
+  ~MetricsInterceptor() override {
+    if (!recorded_) {
+      Record(grpc::StatusCode::CANCELLED);  // finished without a status (client gone)
+    }
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA) &&
+        (AccessLogOn() || log::Enabled(log::Level::kDebug))) {
+      auto* md = methods->GetRecvInitialMetadata();
+      auto value = [md](const char* key) {
+        auto it = md->find(key);
+        return it == md->end() ? std::string() : std::string(it->second.data(), it->second.size());
+      };
+      request_id_ = value("x-request-id");
+      traceparent_ = value("traceparent");
+      if (!log::IsTraceparent(traceparent_)) {
+        traceparent_.clear();
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      Record(methods->GetSendStatus().error_code());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Record(grpc::StatusCode code) {
+    recorded_ = true;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    ServerMetrics::Get().Record(method_, code, seconds);
+    if (AccessLogOn() || log::Enabled(log::Level::kDebug)) {
+      log::ScopedLogContext log_ctx(request_id_, traceparent_);
+      WriteAccessLog("grpc", {{"service", method_.service},
+                              {"method", method_.method},
+                              {"code", static_cast<int>(code)},
+                              {"durationMs", static_cast<int64_t>(seconds * 1000)}});
+    }
+  }
+
+  ServerMetrics::Method& method_;
+  std::string request_id_;
+  std::string traceparent_;
+  std::chrono::steady_clock::time_point started_;
+  bool recorded_ = false;
+};
+
+class MetricsInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info);
+  }
+};
+
+std::atomic<bool> g_access_log{false};
+
 }  // namespace
+
+void SetAccessLog(bool on) { g_access_log.store(on, std::memory_order_relaxed); }
+bool AccessLogOn() { return g_access_log.load(std::memory_order_relaxed); }
+void WriteAccessLog(std::string_view msg, log::Fields fields) {
+  log::Write(AccessLogOn() ? log::Level::kInfo : log::Level::kDebug, msg, fields);
+}
 
 Status WriteFileAtomically(const std::string& path, const std::string& content) {
   std::string tmp = path + ".tmp";
@@ -107,10 +280,15 @@ Status ServiceServer::Start() {
   builder.AddListeningPort(options_.listen_addr, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  // Clients reconnect at least every few minutes (after in-flight calls finish), so those that
+  // resolve a name to every replica (dns:/// over a headless Service) find replicas added since.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30 * 1000);
   for (auto* s : services_) {
     builder.RegisterService(s);
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<MetricsInterceptorFactory>());
   factories.push_back(std::make_unique<AuthInterceptorFactory>(verifier_));
   builder.experimental().SetInterceptorCreators(std::move(factories));
   server_ = builder.BuildAndStart();

@@ -7,6 +7,8 @@
 
 #include "salesos/core/log.h"
 #include "salesos/crypto/aead.h"
+#include "salesos/metrics/metrics_server.h"
+#include "salesos/metrics/process_metrics.h"
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/server.h"
 #include "salesos/rpc/services.h"
@@ -22,6 +24,59 @@ namespace {
 }
 
 }  // namespace
+
+void AddMetricsSettings(Config& config) {
+  config.Add("metrics-addr", "",
+             "serve Prometheus metrics on GET /metrics at this host:port (e.g. 0.0.0.0:9464; port "
+             "0 picks one); empty: off");
+  config.Add("metrics-port-file", "",
+             "write the metrics server's bound host:port here once listening; empty: beside "
+             "--port-file when that is set (<name>.port → <name>.metrics.port)");
+}
+
+std::string MetricsPortFile(const Config& config) {
+  if (!config.Get("metrics-port-file").empty()) {
+    return config.Get("metrics-port-file");
+  }
+  std::string port_file = config.Get("port-file");
+  if (port_file.empty()) {
+    return "";
+  }
+  constexpr std::string_view kSuffix = ".port";
+  if (port_file.size() > kSuffix.size() && port_file.ends_with(kSuffix)) {
+    port_file.resize(port_file.size() - kSuffix.size());
+  }
+  return port_file + ".metrics.port";
+}
+
+Result<std::unique_ptr<metrics::MetricsServer>> StartMetrics(const Config& config,
+                                                             const std::string& name) {
+  metrics::DefaultRegistry()
+      .AddGauge("salesos_service_info", "Always 1: the SalesOS process and its service name.",
+                {"service"})
+      .WithLabels({name})
+      .Set(1);
+  const std::string& addr = config.Get("metrics-addr");
+  if (addr.empty()) {
+    return std::unique_ptr<metrics::MetricsServer>();
+  }
+  metrics::RegisterProcessMetrics();
+  auto server = std::make_unique<metrics::MetricsServer>(metrics::DefaultRegistry());
+  Status st = server->Start(addr);
+  if (!st.ok()) {
+    return Status(st.code(), "bad configuration: --metrics-addr (SALESOS_METRICS_ADDR): " +
+                                 st.message());
+  }
+  std::string port_file = MetricsPortFile(config);
+  if (!port_file.empty()) {
+    st = WriteFileAtomically(port_file, server->address() + "\n");
+    if (!st.ok()) {
+      return Status(st.code(), "bad configuration: --metrics-port-file "
+                               "(SALESOS_METRICS_PORT_FILE): " + st.message());
+    }
+  }
+  return server;
+}
 
 std::string StoreUrlFor(const std::string& database_url, const std::string& data_dir,
                         const std::string& name) {
@@ -61,6 +116,10 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   config.Add("workers", "8", "handler threads");
   config.Add("log-level", "info", "debug | info | warn | error");
   config.Add("drain-timeout-ms", "8000", "time in-flight calls get after SIGTERM");
+  config.Add("access-log", "false",
+             "one info log line per gRPC call and per stream entry handled, with its trace id "
+             "(off: at debug level)");
+  AddMetricsSettings(config);
   if (def.add_settings) {
     def.add_settings(config);
   }
@@ -72,6 +131,7 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
                  "or error");
   }
   log::Init(def.name, level);
+  SetAccessLog(config.GetBool("access-log"));
   log::Info("starting", {{"config", config.Describe()}});
 
   std::error_code ec;
@@ -79,6 +139,12 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   if (ec) {
     Die(program, "bad configuration: --data-dir (SALESOS_DATA_DIR): cannot create " +
                      config.Get("data-dir") + ": " + ec.message());
+  }
+
+  // Up before the store and Redis, so a process stuck starting is visible to its scraper too.
+  auto metrics_server = StartMetrics(config, def.name);
+  if (!metrics_server.ok()) {
+    Die(program, metrics_server.status().message());
   }
 
   store::StoreOptions store_options;
@@ -129,6 +195,7 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
                        StreamConsumerOptions options;
                        options.stream = kEventsStream;
                        options.group = def.name;
+                       options.consumer = StableConsumerName(def.name, config.Get("listen"));
                        consumers.push_back(std::make_unique<StreamConsumer>(
                            *redis, options, std::move(handler)));
                      }};
@@ -172,6 +239,9 @@ int RunService(int argc, const char* const* argv, const ServiceDefinition& def) 
   }
   server.Shutdown();
   pool.Shutdown();
+  if (*metrics_server) {
+    (*metrics_server)->Stop();
+  }
   log::Info("stopped");
   return 0;
 }

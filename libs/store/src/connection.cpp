@@ -6,6 +6,7 @@
 #include <string>
 
 #include "salesos/core/log.h"
+#include "store_metrics.h"
 #include "salesos/core/time.h"
 
 namespace salesos::store::internal {
@@ -64,14 +65,22 @@ Result<std::vector<const Migration*>> Pending(const std::vector<Migration>& migr
 
 }  // namespace
 
-Status RunInTransaction(Connection& conn, const std::function<Status(Executor&)>& fn) {
-  SALESOS_RETURN_IF_ERROR(conn.Begin());
+Status RunInTransaction(Connection& conn, const std::function<Status(Executor&)>& fn,
+                        std::string_view engine) {
+  Status begun = conn.Begin();
+  if (!begun.ok()) {
+    CountTransaction(engine, begun, false);
+    return begun;
+  }
   Status status = fn(conn);
   if (!status.ok()) {
     conn.Rollback();
+    CountTransaction(engine, status, true);
     return status;
   }
-  return conn.Commit();
+  Status committed = conn.Commit();
+  CountTransaction(engine, committed, false);
+  return committed;
 }
 
 Status ApplyMigrations(Connection& conn, const std::vector<Migration>& migrations,
@@ -103,7 +112,7 @@ Status ApplyMigrations(Connection& conn, const std::vector<Migration>& migration
               .status());
       applied_here = true;
       return OkStatus();
-    });
+    }, engine);
     if (!status.ok()) {
       return {status.code(), Describe(*m) + " failed: " + status.message()};
     }

@@ -27,7 +27,9 @@ class Connection : public Executor {
 
 // Store::InTransaction on one connection. If fn throws, the transaction is left open for the
 // caller's connection lease to roll back.
-Status RunInTransaction(Connection& conn, const std::function<Status(Executor&)>& fn);
+// `engine` ("sqlite" | "postgresql") labels the outcome in salesos_store_transactions_total.
+Status RunInTransaction(Connection& conn, const std::function<Status(Executor&)>& fn,
+                        std::string_view engine);
 
 // Store::Migrate on one connection: each pending migration in its own transaction, re-checked
 // inside it so two processes migrating at once apply each version once.

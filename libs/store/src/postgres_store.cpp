@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "store_metrics.h"
 #include "engines.h"
 #include "salesos/core/log.h"
 #include "sql_text.h"
@@ -83,12 +84,12 @@ Status PgError(PGconn* conn, const PGresult* res, std::string_view sql,
     text += " (in: " + SqlSnippet(sql) + ")";
   }
   if (PQstatus(conn) != CONNECTION_OK || IsConnectionFailure(sqlstate)) {
-    return Unavailable(std::move(text));
+    return CountedError("postgresql", Unavailable(std::move(text)));
   }
   if (sqlstate == "23505") {
-    return AlreadyExists(std::move(text));
+    return CountedError("postgresql", AlreadyExists(std::move(text)));
   }
-  return Internal(std::move(text));
+  return CountedError("postgresql", Internal(std::move(text)));
 }
 
 bool Succeeded(const PGresult* res) {
@@ -532,7 +533,7 @@ class PostgresStore final : public Store {
 
   Status InTransaction(const std::function<Status(Executor&)>& fn) override {
     SALESOS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-    return RunInTransaction(lease.conn(), fn);
+    return RunInTransaction(lease.conn(), fn, "postgresql");
   }
 
   Status Ping() override { return Query("SELECT 1", {}).status(); }

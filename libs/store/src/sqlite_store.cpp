@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "connection.h"
+#include "store_metrics.h"
 #include "engines.h"
 #include "salesos/core/log.h"
 #include "sql_text.h"
@@ -30,15 +31,15 @@ Status SqliteError(int rc, std::string_view message, std::string_view sql) {
     text += " (in: " + SqlSnippet(sql) + ")";
   }
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return AlreadyExists(std::move(text));
+    return CountedError("sqlite", AlreadyExists(std::move(text)));
   }
   // The file is locked by another process for longer than busy_timeout, or cannot be opened:
   // the database is not reachable right now, which callers may retry.
   const int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN) {
-    return Unavailable(std::move(text));
+    return CountedError("sqlite", Unavailable(std::move(text)));
   }
-  return Internal(std::move(text));
+  return CountedError("sqlite", Internal(std::move(text)));
 }
 
 int BindValue(sqlite3_stmt* stmt, int index, const Value& value) {
@@ -391,7 +392,7 @@ class SqliteStore final : public Store {
 
   Status InTransaction(const std::function<Status(Executor&)>& fn) override {
     SALESOS_ASSIGN_OR_RETURN(SqliteLease lease, gate_.Acquire());
-    return RunInTransaction(lease.conn(), fn);
+    return RunInTransaction(lease.conn(), fn, "sqlite");
   }
 
   Status Ping() override { return Query("SELECT 1", {}).status(); }

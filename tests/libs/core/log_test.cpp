@@ -71,5 +71,37 @@ TEST_CASE("log levels parse by name and unknown names are refused", "[core][log]
   Init("core_test", Level::kInfo);
 }
 
+TEST_CASE("a traceparent in the log context gives its trace id and is kept for onward calls",
+          "[core][log]") {
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  CHECK(CurrentTraceparent().empty());
+  {
+    ScopedLogContext outer("req-1", tp);
+    CHECK(CurrentRequestId() == "req-1");
+    CHECK(CurrentTraceId() == "4bf92f3577b34da6a3ce929d0e0e4736");
+    CHECK(CurrentTraceparent() == tp);
+    {
+      ScopedLogContext inner("", "just-a-trace-id");
+      CHECK(CurrentRequestId().empty());
+      CHECK(CurrentTraceId() == "just-a-trace-id");
+      CHECK(CurrentTraceparent().empty());
+    }
+    CHECK(CurrentTraceparent() == tp);
+    CHECK(CurrentRequestId() == "req-1");
+  }
+  CHECK(CurrentTraceparent().empty());
+  CHECK(CurrentTraceId().empty());
+}
+
+TEST_CASE("only well-formed traceparents are taken as such", "[core][log]") {
+  CHECK(IsTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  CHECK_FALSE(IsTraceparent(""));
+  CHECK_FALSE(IsTraceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+  CHECK_FALSE(IsTraceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+  CHECK_FALSE(IsTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
+  CHECK_FALSE(IsTraceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  CHECK_FALSE(IsTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-"));
+}
+
 }  // namespace
 }  // namespace salesos::log

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <set>
 
+#include "salesos/core/log.h"
+#include "salesos/metrics/metrics.h"
 #include "support/process.h"
 #include "support/redis_server.h"
 
@@ -136,6 +138,47 @@ TEST_CASE("a stream consumer keeps going after redis restarts", "[rpc][streams]"
   server.Restart();
   REQUIRE(WaitFor([&] { return client->XAdd("test:events", {{"v", "two"}}).ok(); }, 10s));
   REQUIRE(WaitFor([&] { return consumer.handled() == 2; }, 15s));
+  consumer.Stop();
+}
+
+TEST_CASE("a stream consumer handles an entry within its traceparent and counts what it did",
+          "[rpc][streams]") {
+  RedisServer server;
+  auto client = Connect(server);
+  StreamConsumerOptions options = Options("traced");
+  options.stream = "test:traced";
+  options.max_attempts = 2;
+  const std::string tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  REQUIRE(client->XAdd(options.stream, {{"v", "ok"}, {"traceparent", tp}}).ok());
+  REQUIRE(client->XAdd(options.stream, {{"v", "poison"}}).ok());
+  std::mutex mu;
+  std::vector<std::string> traces;
+  StreamConsumer consumer(client, options, [&](const redis::StreamEntry& e) -> Status {
+    std::lock_guard<std::mutex> lock(mu);
+    traces.push_back(log::CurrentTraceparent());
+    return *e.Field("v") == "ok" ? OkStatus() : Internal("cannot");
+  });
+  consumer.Start();
+  REQUIRE(WaitFor([&] { return consumer.dropped() == 1; }, 10s));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE(traces.size() == 3);
+    CHECK(traces[0] == tp);
+    CHECK(traces[1].empty());  // an entry without one runs without any
+  }
+  std::string text = metrics::DefaultRegistry().Serialize();
+  const std::string labels = "{stream=\"test:traced\",group=\"tests\"}";
+  CHECK(text.find("salesos_stream_entries_handled_total" + labels + " 1\n") != std::string::npos);
+  CHECK(text.find("salesos_stream_entries_failed_total" + labels + " 2\n") != std::string::npos);
+  CHECK(text.find("salesos_stream_entries_dropped_total" + labels + " 1\n") != std::string::npos);
+  CHECK(text.find("salesos_stream_group_lag" + labels + " 0\n") != std::string::npos);
+  // Acknowledged just after it was given up on (the group's numbers are cached for a second).
+  CHECK(WaitFor(
+      [&] {
+        return metrics::DefaultRegistry().Serialize().find("salesos_stream_group_pending" +
+                                                           labels + " 0\n") != std::string::npos;
+      },
+      10s));
   consumer.Stop();
 }
 

@@ -50,10 +50,14 @@ inline void Error(std::string_view msg, Fields f = {}) { Write(Level::kError, ms
 // Appends `s` to `out` as JSON string content (no quotes), escaping as RFC 8259 requires.
 void AppendJsonEscaped(std::string& out, std::string_view s);
 
-// Sets the request and trace id for log lines written on this thread until destroyed.
+// Sets the request id and trace for log lines written on this thread until destroyed. `trace`
+// is a W3C traceparent ("00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>"): lines carry its
+// trace id as "traceId", and CurrentTraceparent() returns it, so calls made from here pass it on
+// (rpc::PrepareContext, EventPublisher). Anything else non-empty is taken as a bare trace id: it
+// is logged, but there is no traceparent to pass on.
 class ScopedLogContext {
  public:
-  ScopedLogContext(std::string request_id, std::string trace_id);
+  ScopedLogContext(std::string request_id, std::string trace);
   ~ScopedLogContext();
   ScopedLogContext(const ScopedLogContext&) = delete;
   ScopedLogContext& operator=(const ScopedLogContext&) = delete;
@@ -61,6 +65,16 @@ class ScopedLogContext {
  private:
   std::string prev_request_id_;
   std::string prev_trace_id_;
+  std::string prev_traceparent_;
 };
+
+// The context of this thread (empty outside any ScopedLogContext).
+const std::string& CurrentRequestId();
+const std::string& CurrentTraceId();
+const std::string& CurrentTraceparent();
+
+// Whether `v` is a well-formed W3C traceparent (version 00 layout, lower-case hex, ids not all
+// zero).
+bool IsTraceparent(std::string_view v);
 
 }  // namespace salesos::log

@@ -40,6 +40,8 @@ int RoleRank(std::string_view role);
 // Request and trace ids of a call, read from metadata (x-request-id, traceparent).
 std::string RequestIdOf(const grpc::ServerContextBase* ctx);
 std::string TraceIdOf(const grpc::ServerContextBase* ctx);
+// The call's W3C traceparent metadata when well-formed (log::IsTraceparent), else "".
+std::string TraceparentOf(const grpc::ServerContextBase* ctx);
 
 namespace internal {
 // Used by the interceptor: record and forget the verification result of a call.

@@ -3,7 +3,9 @@
 // EventPublisher: writes domain events to the Redis stream salesos:events (DESIGN §1) as
 // EventEnvelope records, and, for screens, to the pub/sub channel salesos:rt:{workspace}.
 // The stream entry has the fields "id", "type", "workspace" and "envelope" (the serialized
-// salesos.events.v1.EventEnvelope); consumers dedupe on id. Thread-safe.
+// salesos.events.v1.EventEnvelope), and "traceparent" when the publishing thread has one in its
+// log context (log::CurrentTraceparent: the call or stream entry being handled); the envelope's
+// trace_id is that same traceparent. Consumers dedupe on id. Thread-safe.
 
 #include <google/protobuf/message_lite.h>
 

@@ -2,7 +2,10 @@
 
 // ServiceServer: how every service serves gRPC. It binds the listen address (port 0 picks a free
 // port, written to the port file for whoever started it), adds the standard health service and
-// reflection, installs the interceptor that verifies bearer tokens (CallerOf), and drains on
+// reflection, installs the interceptor that verifies bearer tokens (CallerOf) and the one that
+// counts and times every call (salesos_grpc_server_handled_total{grpc_service,grpc_method,
+// grpc_code} and salesos_grpc_server_handling_seconds{grpc_service,grpc_method} in
+// metrics::DefaultRegistry()), and drains on
 // Shutdown: health NOT_SERVING first, then no new calls, then in-flight calls get a bounded time.
 
 #include <grpcpp/grpcpp.h>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "salesos/core/log.h"
 #include "salesos/core/status.h"
 #include "salesos/rpc/message_limits.h"
 #include "salesos/rpc/token_verifier.h"
@@ -48,6 +52,13 @@ class ServiceServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
+
+// The services' access log (--access-log): one line per gRPC call ("grpc": service, method, code,
+// durationMs, with the call's requestId and traceId) and per stream entry handled ("stream
+// entry", with the entry's traceId), at info level when on, else at debug level.
+void SetAccessLog(bool on);
+bool AccessLogOn();
+void WriteAccessLog(std::string_view msg, log::Fields fields);
 
 // Writes `content` to `path` through a temporary file and rename, so readers never see half.
 Status WriteFileAtomically(const std::string& path, const std::string& content);

@@ -5,8 +5,9 @@
 // and returns 0. Bad configuration exits 2 with one line naming the setting.
 //
 // Common settings (flag / env): listen (SALESOS_LISTEN), port-file, data-dir, database-url,
-// redis-url, auth-addr and the other services' addresses (<name>-addr), service-secret-file, workers, log-level, drain-timeout-ms. A service adds its own in
-// add_settings.
+// redis-url, auth-addr and the other services' addresses (<name>-addr), service-secret-file,
+// workers, log-level, drain-timeout-ms, access-log, metrics-addr, metrics-port-file. A service
+// adds its own in add_settings.
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/service_type.h>
@@ -19,6 +20,7 @@
 
 #include "salesos/core/config.h"
 #include "salesos/core/status.h"
+#include "salesos/metrics/metrics_server.h"
 #include "salesos/redis/redis.h"
 #include "salesos/rpc/events.h"
 #include "salesos/rpc/service_token.h"
@@ -75,6 +77,20 @@ Result<std::vector<std::unique_ptr<grpc::Service>>> Services(std::unique_ptr<S>.
 }
 
 int RunService(int argc, const char* const* argv, const ServiceDefinition& def);
+
+// --metrics-addr (SALESOS_METRICS_ADDR; empty: no metrics server) and --metrics-port-file
+// (SALESOS_METRICS_PORT_FILE: the bound host:port is written there, for port 0), shared by every
+// service and the gateway.
+void AddMetricsSettings(Config& config);
+// Where the metrics address is written: --metrics-port-file, else beside --port-file
+// ("/run/auth.port" → "/run/auth.metrics.port"; one per process even when every process shares
+// the environment), else nowhere ("").
+std::string MetricsPortFile(const Config& config);
+// Sets salesos_service_info{service=<name>} and, when --metrics-addr is set, registers the process
+// metrics and starts the server on it (writing --metrics-port-file). nullptr when it is not set;
+// an error naming the setting when it cannot listen.
+Result<std::unique_ptr<metrics::MetricsServer>> StartMetrics(const Config& config,
+                                                             const std::string& name);
 
 // "sqlite://<data-dir>/<name>.db" when database_url is empty, else database_url.
 std::string StoreUrlFor(const std::string& database_url, const std::string& data_dir,

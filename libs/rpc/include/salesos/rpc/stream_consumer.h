@@ -15,16 +15,31 @@
 //
 // Stop() (or the destructor) ends the loop after the call in progress: at most block_ms plus the
 // handler's time.
+//
+// Traces: an entry with a "traceparent" field (EventPublisher writes one) is handled with it in
+// the thread's log context, so the handler's log lines, calls and events carry it on.
+//
+// Metrics (metrics::DefaultRegistry(), labels stream and group):
+//   salesos_stream_entries_handled_total    entries handled and acknowledged
+//   salesos_stream_entries_failed_total     handler failures (the entry stays pending; retried)
+//   salesos_stream_entries_dropped_total    entries given up on after max_attempts
+//   salesos_stream_entries_reclaimed_total  entries taken over from idle consumers (XAUTOCLAIM)
+//   salesos_stream_group_lag                entries not yet delivered to the group (XINFO GROUPS
+//                                           lag; absent while Redis cannot tell)
+//   salesos_stream_group_pending            entries delivered and not acknowledged
+// The last two are read at scrape time, at most once per second per stream and group.
 
 #include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "salesos/core/status.h"
+#include "salesos/metrics/metrics.h"
 #include "salesos/redis/redis.h"
 
 namespace salesos::rpc {
@@ -32,10 +47,21 @@ namespace salesos::rpc {
 // The machine's host name ("" when unknown), e.g. for consumer names that survive a restart.
 std::string HostName();
 
+// "<prefix>-<host>-<listen address>": the consumer name of a service's consumer. It survives a
+// restart with the same arguments (same pod, same machine), so the new process takes up at once
+// what its predecessor read and did not acknowledge, instead of after the group's claim_idle_ms;
+// replicas on one machine listen on different addresses, so each is a consumer of its own (two
+// processes sharing a name would take each other's pending entries). A port-0 address differs at
+// every start, so the process id is added then.
+std::string StableConsumerName(const std::string& prefix, const std::string& listen_addr);
+
 struct StreamConsumerOptions {
   std::string stream;    // "salesos:events"
   std::string group;     // the consuming service, "ai_orchestration"
   std::string consumer;  // unique in the group; empty: <group>-<hostname>-<pid>
+  // After Stop, the batch in hand is still handled for up to this long (entries left unhandled
+  // stay pending under this consumer's name until it or another consumer takes them up).
+  int finish_batch_ms = 3000;
   int batch = 32;
   int block_ms = 1000;
   int64_t claim_idle_ms = 60'000;
@@ -70,11 +96,18 @@ class StreamConsumer {
   StreamConsumerOptions options_;
   Handler handler_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> stop_at_ms_{0};  // when Stop was called (MonotonicMillis)
   std::atomic<int64_t> handled_{0};
   std::atomic<int64_t> dropped_{0};
   std::mutex mu_;
   std::condition_variable wake_;  // Stop() interrupts a backoff pause
   std::map<std::string, int> attempts_;  // pending entry id → failed attempts (loop thread only)
+  metrics::Counter& handled_total_;
+  metrics::Counter& failed_total_;
+  metrics::Counter& dropped_total_;
+  metrics::Counter& reclaimed_total_;
+  class GroupStatsRegistration;
+  std::unique_ptr<GroupStatsRegistration> group_stats_;  // lag and pending
   std::thread thread_;
 };
 

@@ -71,7 +71,10 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, WorkPool& poo
       reactor->Finish(grpc::Status::CANCELLED);
       return;
     }
-    log::ScopedLogContext log_ctx(RequestIdOf(ctx), TraceIdOf(ctx));
+    // The whole traceparent, so calls and events made by the handler carry it on.
+    std::string traceparent = TraceparentOf(ctx);
+    log::ScopedLogContext log_ctx(RequestIdOf(ctx),
+                                  traceparent.empty() ? TraceIdOf(ctx) : std::move(traceparent));
     Status st = handler(static_cast<const Caller&>(caller));
     reactor->Finish(ToGrpc(st));
   });
