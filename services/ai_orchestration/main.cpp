@@ -20,6 +20,7 @@ struct AiState {
   std::unique_ptr<salesos::ai::KnowledgeBase> knowledge;
   std::unique_ptr<salesos::ai::ProviderChain> chain;
   std::unique_ptr<salesos::ai::AiPeers> peers;
+  std::unique_ptr<salesos::rpc::BackgroundReseal> reseal;  // API keys sealed with a previous key
 };
 
 bool Truthy(const std::string& v) { return v == "1" || v == "true" || v == "yes"; }
@@ -52,6 +53,12 @@ int main(int argc, char** argv) {
       return key.status();
     }
     state.data_key.emplace(std::move(*key));
+    state.reseal = std::make_unique<rpc::BackgroundReseal>(
+        ctx.store,
+        std::vector<rpc::SealedColumn>{
+            {"ai_settings", "workspace_id", "api_key_sealed", {},
+             [](const std::string& id, const std::vector<std::string>&) { return id; }}},
+        *state.data_key);
     ai_orchestration::AiServiceOptions options;
     options.allow_private_egress = Truthy(ctx.config.Get("allow-private-egress"));
     int64_t timeout = ctx.config.GetInt("ai-timeout-ms");
@@ -97,6 +104,11 @@ int main(int argc, char** argv) {
                              std::make_unique<data_admin::Catalog>(
                                  ctx.store, "ai_orchestration", std::vector<data_admin::Collection>{}),
                              ctx.events, ctx.pool));
+  };
+  def.on_stop = [&state] {
+    if (state.reseal) {
+      state.reseal->Stop();
+    }
   };
   return rpc::RunService(argc, argv, def);
 }

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "integration_rules.h"
 #include "salesos/crypto/encoding.h"
 
 namespace salesos::auth {
@@ -174,6 +175,18 @@ Result<std::optional<IntegrationRecord>> IntegrationStore::FindByExternalId(
 
 Result<std::optional<IntegrationRecord>> IntegrationStore::FindById(const std::string& id) {
   return AtMostOne(db_.Query(SelectFrom("id = $1"), {id}));
+}
+
+rpc::SealedColumn SealedCredentialsColumn() {
+  rpc::SealedColumn column;
+  column.table = "integrations";
+  column.id_column = "id";
+  column.sealed_column = "sealed_credentials";
+  column.aad_columns = {"workspace_id"};
+  column.aad = [](const std::string& id, const std::vector<std::string>& values) {
+    return CredentialsAad(values[0], id);
+  };
+  return column;
 }
 
 }  // namespace salesos::auth

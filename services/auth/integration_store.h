@@ -16,6 +16,7 @@
 
 #include "salesos/auth/v1/auth.pb.h"
 #include "salesos/core/status.h"
+#include "salesos/rpc/data_key.h"
 #include "salesos/store/store.h"
 
 namespace salesos::auth {
@@ -75,5 +76,9 @@ class IntegrationStore {
  private:
   store::Store& db_;
 };
+
+// integrations.sealed_credentials as rpc::ResealColumn sees it (the aad is CredentialsAad's), for
+// the re-seal after a data-key rotation.
+rpc::SealedColumn SealedCredentialsColumn();
 
 }  // namespace salesos::auth

@@ -8,8 +8,11 @@
 #include "auth_lib_migrations.h"
 #include "auth_service.h"
 #include "integration_service.h"
+#include "integration_store.h"
+#include "salesos/core/log.h"
 #include "salesos/crypto/aead.h"
 #include "salesos/crypto/ed25519.h"
+#include "salesos/crypto/jwt.h"
 #include "salesos/crypto/password.h"
 #include "salesos/rpc/data_key.h"
 #include "salesos/rpc/service_main.h"
@@ -24,6 +27,8 @@ struct AuthState {
   std::unique_ptr<salesos::auth::Sessions> sessions;
   std::unique_ptr<salesos::auth::LoginGuard> login_guard;
   std::optional<salesos::crypto::Aead> data_key;
+  // Moves channel credentials sealed with a previous data key to the current one.
+  std::unique_ptr<salesos::rpc::BackgroundReseal> reseal;
   // The data manager's sources: the other services' DataAdmin over gRPC.
   std::vector<std::unique_ptr<salesos::data_admin::GrpcDataAdminClient>> data_peers;
 };
@@ -33,12 +38,31 @@ std::string InDataDir(const salesos::Config& c, const std::string& flag, const c
   return v.empty() ? (std::filesystem::path(c.Get("data-dir")) / file).string() : v;
 }
 
+// "a.pem, b.pem" → {"a.pem", "b.pem"}; blanks dropped.
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  std::string item;
+  for (size_t i = 0; i <= list.size(); ++i) {
+    if (i == list.size() || list[i] == ',') {
+      size_t b = item.find_first_not_of(" \t");
+      if (b != std::string::npos) {
+        out.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
+      }
+      item.clear();
+    } else {
+      item += list[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace salesos;
   AuthState state;
   std::optional<crypto::Ed25519Key> key;
+  std::vector<crypto::Ed25519Key> previous_keys;
 
   rpc::ServiceDefinition def;
   def.name = "auth";
@@ -48,6 +72,10 @@ int main(int argc, char** argv) {
     c.Add("jwt-key-file", "",
           "Ed25519 private key (PKCS#8 PEM) that signs access tokens; empty: "
           "<data-dir>/jwt_ed25519.pem, generated on first start");
+    c.Add("jwt-previous-key-files", "",
+          "comma-separated Ed25519 PEM files (private or public keys) published in the JWKS "
+          "beside the signing key but never signing: keys of before a rotation, until their "
+          "tokens have expired (or the next key, published ahead of signing with it)");
     rpc::AddDataKeySettings(c, "channel credentials");
     c.Add("superadmin-emails", "", "comma-separated emails of platform superadmins");
     c.Add("access-token-ttl-seconds", "900", "lifetime of access tokens");
@@ -62,9 +90,34 @@ int main(int argc, char** argv) {
                              loaded.status().message());
     }
     key = *loaded;
-    auto jwk = crypto::ToJwk(*key);
+    for (const std::string& file : SplitList(ctx.config.Get("jwt-previous-key-files"))) {
+      auto previous = crypto::LoadVerifyingKey(file);
+      if (!previous.ok()) {
+        return InvalidArgument(
+            "bad configuration: --jwt-previous-key-files (SALESOS_JWT_PREVIOUS_KEY_FILES): " +
+            previous.status().message());
+      }
+      previous_keys.push_back(*previous);
+    }
+    // The same set the JWKS publishes (TokenIssuer::PublicKeys), so auth accepts whatever the
+    // other services accept.
+    std::vector<crypto::Jwk> jwks{crypto::ToJwk(*key)};
+    std::string previous_kids;
+    for (const auto& previous : previous_keys) {
+      crypto::Jwk jwk = crypto::ToJwk(previous);
+      bool seen = false;
+      for (const auto& held : jwks) {
+        seen = seen || held.kid == jwk.kid;
+      }
+      if (!seen) {
+        previous_kids += (previous_kids.empty() ? "" : ",") + jwk.kid;
+        jwks.push_back(std::move(jwk));
+      }
+    }
+    log::Info("token signing keys",
+              {{"kid", jwks.front().kid}, {"previousKids", previous_kids}});
     return rpc::TokenVerifierPtr(std::make_shared<rpc::JwtTokenVerifier>(
-        [jwk]() -> Result<std::vector<crypto::Jwk>> { return std::vector<crypto::Jwk>{jwk}; }));
+        [jwks]() -> Result<std::vector<crypto::Jwk>> { return jwks; }));
   };
   def.make_services = [&](rpc::ServiceContext& ctx)
       -> Result<std::vector<std::unique_ptr<grpc::Service>>> {
@@ -78,6 +131,9 @@ int main(int argc, char** argv) {
       return aead.status();
     }
     state.data_key.emplace(std::move(*aead));
+    state.reseal = std::make_unique<rpc::BackgroundReseal>(
+        ctx.store, std::vector<rpc::SealedColumn>{auth::SealedCredentialsColumn()},
+        *state.data_key);
 
     crypto::SetPasswordHashCost(
         static_cast<unsigned long long>(ctx.config.GetInt("password-hash-opslimit")),
@@ -88,7 +144,8 @@ int main(int argc, char** argv) {
     }
     state.hasher = std::make_unique<auth::PasswordHasher>(static_cast<int>(slots));
     state.store = std::make_unique<auth::AuthStore>(ctx.store);
-    state.issuer = std::make_unique<auth::TokenIssuer>(*key, ctx.redis, static_cast<int>(ttl));
+    state.issuer = std::make_unique<auth::TokenIssuer>(*key, ctx.redis, static_cast<int>(ttl),
+                                                       SystemClock(), previous_keys);
     state.sessions = std::make_unique<auth::Sessions>(ctx.redis, *state.issuer);
     state.login_guard = std::make_unique<auth::LoginGuard>(ctx.redis);
 
@@ -122,6 +179,11 @@ int main(int argc, char** argv) {
         std::make_unique<auth::AdminServiceImpl>(*state.store, std::move(sources), ctx.redis,
                                                  std::move(admin_options), ctx.pool),
         std::move(data_admin));
+  };
+  def.on_stop = [&state] {
+    if (state.reseal) {
+      state.reseal->Stop();
+    }
   };
   return rpc::RunService(argc, argv, def);
 }

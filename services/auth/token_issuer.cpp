@@ -7,12 +7,24 @@
 namespace salesos::auth {
 
 TokenIssuer::TokenIssuer(crypto::Ed25519Key key, redis::ClientPtr redis, int access_ttl_seconds,
-                         const Clock& clock)
+                         const Clock& clock, std::vector<crypto::Ed25519Key> previous_keys)
     : key_(std::move(key)),
       kid_(crypto::KeyId(key_)),
       redis_(std::move(redis)),
       access_ttl_seconds_(access_ttl_seconds),
-      clock_(clock) {}
+      clock_(clock) {
+  public_keys_.push_back(crypto::ToJwk(key_));
+  for (const auto& previous : previous_keys) {
+    crypto::Jwk jwk = crypto::ToJwk(previous);
+    bool seen = false;
+    for (const auto& held : public_keys_) {
+      seen = seen || held.kid == jwk.kid;
+    }
+    if (!seen) {
+      public_keys_.push_back(std::move(jwk));
+    }
+  }
+}
 
 std::string TokenIssuer::RefreshKey(const std::string& refresh_token) {
   return "salesos:auth:refresh:" + HexEncode(crypto::Sha256(refresh_token));
@@ -56,6 +68,6 @@ std::string TokenIssuer::SignService(const std::string& service, int64_t* expire
   return crypto::SignJwt(claims, key_, kid_);
 }
 
-std::vector<crypto::Jwk> TokenIssuer::PublicKeys() const { return {crypto::ToJwk(key_)}; }
+std::vector<crypto::Jwk> TokenIssuer::PublicKeys() const { return public_keys_; }
 
 }  // namespace salesos::auth

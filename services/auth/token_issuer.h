@@ -27,8 +27,11 @@ struct IssuedTokens {
 
 class TokenIssuer {
  public:
+  // Signs with `key` only. `previous_keys` (only their public halves matter) are published beside
+  // it by PublicKeys, so tokens signed before a key rotation verify until they expire.
   TokenIssuer(crypto::Ed25519Key key, redis::ClientPtr redis, int access_ttl_seconds,
-              const Clock& clock = SystemClock());
+              const Clock& clock = SystemClock(),
+              std::vector<crypto::Ed25519Key> previous_keys = {});
 
   // kUnavailable when the refresh token cannot be stored. `family` names the chain of refresh
   // tokens the new one belongs to (Sessions); empty: a chain of its own (the access token's jti).
@@ -37,8 +40,12 @@ class TokenIssuer {
   // A service token: typ "service", sub the service's name, role "service", 5 minutes.
   std::string SignService(const std::string& service, int64_t* expires_at);
   int access_ttl_seconds() const { return access_ttl_seconds_; }
-  // The public keys that verify what this issuer signs.
+  // The public keys that verify what this issuer signs, the current key first, then each previous
+  // key once (one whose kid equals an earlier one's is left out). The JWKS (GetJwks) serves these.
   std::vector<crypto::Jwk> PublicKeys() const;
+  // The kid of the signing key: its RFC 7638 thumbprint, so the same key has the same kid on
+  // every replica and across restarts.
+  const std::string& kid() const { return kid_; }
 
   // The Redis key under which a refresh token's record lives.
   static std::string RefreshKey(const std::string& refresh_token);
@@ -46,6 +53,7 @@ class TokenIssuer {
  private:
   crypto::Ed25519Key key_;
   std::string kid_;
+  std::vector<crypto::Jwk> public_keys_;
   redis::ClientPtr redis_;
   int access_ttl_seconds_;
   const Clock& clock_;

@@ -25,6 +25,7 @@ struct IngestState {
   std::optional<salesos::crypto::Aead> data_key;
   std::unique_ptr<salesos::webhook_ingest::OutgoingStore> outgoing_store;
   std::unique_ptr<salesos::webhook_ingest::OutgoingDeliverer> deliverer;
+  std::unique_ptr<salesos::rpc::BackgroundReseal> reseal;  // secrets sealed with a previous key
 };
 
 }  // namespace
@@ -88,6 +89,14 @@ int main(int argc, char** argv) {
       return key.status();
     }
     state.data_key.emplace(std::move(*key));
+    state.reseal = std::make_unique<rpc::BackgroundReseal>(
+        ctx.store,
+        std::vector<rpc::SealedColumn>{
+            {"outgoing_webhooks", "id", "secret_sealed", {"workspace_id"},
+             [](const std::string& id, const std::vector<std::string>& aad) {
+               return webhook_ingest::SecretAad(aad[0], id);
+             }}},
+        *state.data_key);
     int64_t retry_base_ms = ctx.config.GetInt("webhooks-retry-base-ms");
     if (retry_base_ms < 10 || retry_base_ms > webhook_ingest::kMaxRetryDelayMs) {
       return InvalidArgument(
@@ -126,6 +135,9 @@ int main(int argc, char** argv) {
     return rpc::Services(std::move(service), std::move(outgoing_service));
   };
   def.on_stop = [&state] {
+    if (state.reseal) {
+      state.reseal->Stop();
+    }
     if (state.deliverer) {
       state.deliverer->Stop();  // attempts in flight finish (each bounded by its 10 s timeout)
     }

@@ -59,11 +59,46 @@ Result<Aead> Aead::FromKey(std::string_view key32) {
                            std::to_string(key32.size()));
   }
   Aead aead;
-  std::copy(key32.begin(), key32.end(), aead.key_.begin());
+  aead.keys_.emplace_back();
+  std::copy(key32.begin(), key32.end(), aead.keys_[0].begin());
   return aead;
 }
 
-Aead::~Aead() { OPENSSL_cleanse(key_.data(), key_.size()); }
+Result<Aead> Aead::FromKeys(std::string_view current32,
+                            const std::vector<std::string>& previous32) {
+  if (current32.size() != kKeyBytes) {
+    return InvalidArgument("current AES-256-GCM key must be " + std::to_string(kKeyBytes) +
+                           " bytes, got " + std::to_string(current32.size()));
+  }
+  Aead aead;
+  aead.keys_.emplace_back();
+  std::copy(current32.begin(), current32.end(), aead.keys_[0].begin());
+  for (size_t i = 0; i < previous32.size(); ++i) {
+    const std::string& k = previous32[i];
+    if (k.size() != kKeyBytes) {
+      return InvalidArgument("previous AES-256-GCM key " + std::to_string(i + 1) + " must be " +
+                             std::to_string(kKeyBytes) + " bytes, got " +
+                             std::to_string(k.size()));
+    }
+    Key key{};
+    std::copy(k.begin(), k.end(), key.begin());
+    bool seen = false;
+    for (const Key& held : aead.keys_) {
+      seen = seen || CRYPTO_memcmp(held.data(), key.data(), kKeyBytes) == 0;
+    }
+    if (!seen) {
+      aead.keys_.push_back(key);
+    }
+    OPENSSL_cleanse(key.data(), key.size());
+  }
+  return aead;
+}
+
+Aead::~Aead() {
+  for (Key& key : keys_) {
+    OPENSSL_cleanse(key.data(), key.size());
+  }
+}
 
 std::string Aead::Seal(std::string_view plaintext, std::string_view aad) const {
   std::string out(kNonceBytes + plaintext.size() + kTagBytes, '\0');
@@ -72,8 +107,8 @@ std::string Aead::Seal(std::string_view plaintext, std::string_view aad) const {
   std::copy(nonce.begin(), nonce.end(), buf);
 
   CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), Bytes(nonce)) != 1) {
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, keys_.front().data(),
+                                 Bytes(nonce)) != 1) {
     Die("EVP_EncryptInit_ex");
   }
   if (!UpdateChunked(EVP_EncryptUpdate, ctx.get(), nullptr, aad) ||
@@ -93,6 +128,34 @@ std::string Aead::Seal(std::string_view plaintext, std::string_view aad) const {
 }
 
 Result<std::string> Aead::Open(std::string_view sealed, std::string_view aad) const {
+  size_t key_index = 0;
+  return Open(sealed, aad, &key_index);
+}
+
+Result<std::string> Aead::Open(std::string_view sealed, std::string_view aad,
+                               size_t* key_index) const {
+  Result<std::string> first = OpenWith(keys_.front(), sealed, aad);
+  if (first.ok() || first.status().code() != Code::kDataLoss || keys_.size() == 1) {
+    if (first.ok()) {
+      *key_index = 0;
+    }
+    return first;
+  }
+  for (size_t i = 1; i < keys_.size(); ++i) {
+    Result<std::string> opened = OpenWith(keys_[i], sealed, aad);
+    if (opened.ok()) {
+      *key_index = i;
+      return opened;
+    }
+  }
+  return Status(Code::kDataLoss,
+                "sealed value failed authentication under the current key and " +
+                    std::to_string(keys_.size() - 1) +
+                    " previous key(s) (tampered, wrong aad, or sealed with a key that is not "
+                    "configured)");
+}
+
+Result<std::string> Aead::OpenWith(const Key& key, std::string_view sealed, std::string_view aad) {
   if (sealed.size() < kOverheadBytes) {
     return InvalidArgument("sealed value is " + std::to_string(sealed.size()) +
                            " bytes, shorter than nonce and tag (" + std::to_string(kOverheadBytes) +
@@ -104,7 +167,7 @@ Result<std::string> Aead::Open(std::string_view sealed, std::string_view aad) co
 
   CtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx ||
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), Bytes(nonce)) != 1) {
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), Bytes(nonce)) != 1) {
     return Internal("cannot start AES-256-GCM");
   }
   std::string plaintext(ciphertext.size(), '\0');
@@ -126,13 +189,11 @@ Result<std::string> Aead::Open(std::string_view sealed, std::string_view aad) co
   return plaintext;
 }
 
-Result<std::string> LoadOrCreateKeyFile(const std::string& path, size_t n_bytes) {
-  if (n_bytes == 0) {
-    return InvalidArgument("key file " + path + ": a key must be at least one byte");
-  }
-  auto text = internal::LoadOrCreateFile(path, [n_bytes]() -> Result<std::string> {
-    return Base64Encode(SecureRandom(n_bytes)) + "\n";
-  });
+namespace {
+
+// The key in a key file's text: base64 with any line breaks and indentation, of n_bytes bytes.
+Result<std::string> DecodeKeyText(const std::string& path, Result<std::string> text,
+                                  size_t n_bytes) {
   if (!text.ok()) {
     return text.status();
   }
@@ -154,6 +215,25 @@ Result<std::string> LoadOrCreateKeyFile(const std::string& path, size_t n_bytes)
                            "-byte key, want " + std::to_string(n_bytes) + " bytes");
   }
   return key;
+}
+
+}  // namespace
+
+Result<std::string> LoadOrCreateKeyFile(const std::string& path, size_t n_bytes) {
+  if (n_bytes == 0) {
+    return InvalidArgument("key file " + path + ": a key must be at least one byte");
+  }
+  return DecodeKeyText(path, internal::LoadOrCreateFile(path, [n_bytes]() -> Result<std::string> {
+                         return Base64Encode(SecureRandom(n_bytes)) + "\n";
+                       }),
+                       n_bytes);
+}
+
+Result<std::string> LoadKeyFile(const std::string& path, size_t n_bytes) {
+  if (n_bytes == 0) {
+    return InvalidArgument("key file " + path + ": a key must be at least one byte");
+  }
+  return DecodeKeyText(path, internal::ReadExistingFile(path), n_bytes);
 }
 
 }  // namespace salesos::crypto

@@ -89,6 +89,37 @@ Result<Ed25519Key> Ed25519Key::FromPublicRaw(std::string_view raw32) {
   return Ed25519Key(Own(raw), false);
 }
 
+Result<Ed25519Key> Ed25519Key::FromPublicPem(std::string_view pem) {
+  if (pem.size() > static_cast<size_t>(INT_MAX)) {
+    return InvalidArgument("not an Ed25519 public key PEM: too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) {
+    return Internal("cannot allocate a BIO");
+  }
+  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr);
+  ClearErrors();
+  if (raw == nullptr) {
+    return InvalidArgument("not a public key PEM");
+  }
+  auto pkey = Own(raw);
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    return InvalidArgument("PEM holds a public key that is not Ed25519");
+  }
+  return Ed25519Key(std::move(pkey), false);
+}
+
+std::string Ed25519Key::PublicPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), pkey_.get()) != 1) {
+    ClearErrors();
+    return "";
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
 std::string Ed25519Key::PrivatePem() const {
   if (!has_private_) {
     return "";
@@ -174,6 +205,22 @@ Result<Ed25519Key> LoadOrCreateSigningKey(const std::string& pem_path) {
     return InvalidArgument("signing key file " + pem_path + ": " + key.status().message());
   }
   return key;
+}
+
+Result<Ed25519Key> LoadVerifyingKey(const std::string& pem_path) {
+  auto pem = internal::ReadExistingFile(pem_path);
+  if (!pem.ok()) {
+    return pem.status();
+  }
+  bool is_public = pem->find("-----BEGIN PUBLIC KEY-----") != std::string::npos;
+  auto key = is_public ? Ed25519Key::FromPublicPem(*pem) : Ed25519Key::FromPrivatePem(*pem);
+  OPENSSL_cleanse(pem->data(), pem->size());
+  if (!key.ok()) {
+    return InvalidArgument("key file " + pem_path + ": " + key.status().message() +
+                           " (want an Ed25519 private or public key PEM)");
+  }
+  // Only the public half is needed to verify; drop the private one.
+  return Ed25519Key::FromPublicRaw(key->PublicRaw());
 }
 
 }  // namespace salesos::crypto

@@ -150,4 +150,6 @@ Result<std::string> LoadOrCreateFile(const std::string& path,
   return contents;
 }
 
+Result<std::string> ReadExistingFile(const std::string& path) { return ReadKeyFile(path); }
+
 }  // namespace salesos::crypto::internal

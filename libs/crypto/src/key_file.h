@@ -19,4 +19,8 @@ inline constexpr size_t kMaxKeyFileBytes = 64 * 1024;
 Result<std::string> LoadOrCreateFile(const std::string& path,
                                      const std::function<Result<std::string>()>& make_contents);
 
+// The contents of an existing key file; never creates one. kNotFound naming the path when it does
+// not exist (a key that is only read, such as a previous key kept for rotation, must be there).
+Result<std::string> ReadExistingFile(const std::string& path);
+
 }  // namespace salesos::crypto::internal

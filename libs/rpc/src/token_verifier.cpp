@@ -30,9 +30,14 @@ JwtTokenVerifier::JwtTokenVerifier(KeySource keys, VerifierOptions options, cons
       clock_(clock),
       verifier_(std::make_shared<crypto::JwtVerifier>()) {}
 
-Status JwtTokenVerifier::RefreshKeys() {
-  std::lock_guard lock(refresh_mu_);
-  int64_t now = MonotonicMillis();
+Status JwtTokenVerifier::RefreshKeys(bool wait) {
+  std::unique_lock lock(refresh_mu_, std::defer_lock);
+  if (wait) {
+    lock.lock();
+  } else if (!lock.try_lock()) {
+    return OkStatus();
+  }
+  int64_t now = NowMs();
   if (now - last_refresh_ms_ < options_.key_refresh_interval_ms) {
     return OkStatus();
   }
@@ -51,21 +56,30 @@ Status JwtTokenVerifier::RefreshKeys() {
     }
     fresh->AddKey(jwk.kid, std::move(*key));
   }
-  std::unique_lock wlock(verifier_mu_);
-  verifier_ = std::move(fresh);
+  {
+    std::unique_lock wlock(verifier_mu_);
+    verifier_ = std::move(fresh);
+  }
+  fetched_ms_.store(now);
   return OkStatus();
 }
 
 Result<Caller> JwtTokenVerifier::VerifyUncached(std::string_view token) {
+  if (options_.key_max_age_ms > 0 &&
+      NowMs() - fetched_ms_.load() > options_.key_max_age_ms) {
+    RefreshKeys(/*wait=*/false).ok();  // failures are logged; the keys in hand still verify
+  }
   std::shared_ptr<crypto::JwtVerifier> verifier;
   {
     std::shared_lock lock(verifier_mu_);
     verifier = verifier_;
   }
   auto claims = verifier->Verify(token, clock_.NowSeconds());
-  if (!claims.ok()) {
-    // The issuer may have a key we have not seen yet: fetch the keys (rate-limited) and retry once.
-    RefreshKeys().ok();
+  // jwt.h's contract: exactly this message when the kid is missing or not among the keys.
+  if (!claims.ok() && claims.status().message() == "unknown signing key") {
+    // The issuer may have a key we have not seen yet (a rotation): fetch the keys (rate-limited)
+    // and retry once with whatever set is newest by then.
+    RefreshKeys(/*wait=*/true).ok();
     {
       std::shared_lock lock(verifier_mu_);
       if (verifier_ == verifier) {
@@ -74,9 +88,9 @@ Result<Caller> JwtTokenVerifier::VerifyUncached(std::string_view token) {
       verifier = verifier_;
     }
     claims = verifier->Verify(token, clock_.NowSeconds());
-    if (!claims.ok()) {
-      return claims.status();
-    }
+  }
+  if (!claims.ok()) {
+    return claims.status();
   }
   Caller caller;
   caller.user_id = claims->sub;

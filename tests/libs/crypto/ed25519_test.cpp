@@ -150,5 +150,41 @@ TEST_CASE("signing key file that is not a private key PEM is an error and left a
   CHECK(testing::ReadFile(path) == "garbage\n");
 }
 
+TEST_CASE("ed25519 public key survives a PEM round trip and verifies only", "[crypto]") {
+  Ed25519Key key = RfcKey();
+  std::string pem = key.PublicPem();
+  CHECK_THAT(pem, Catch::StartsWith("-----BEGIN PUBLIC KEY-----"));
+  Ed25519Key pub = Ed25519Key::FromPublicPem(pem).value();
+  CHECK_FALSE(pub.HasPrivate());
+  CHECK(pub.PublicRaw() == key.PublicRaw());
+  CHECK(pub.Verify("data", key.Sign("data")));
+  CHECK(Ed25519Key::FromPublicPem(PemFromSeed(std::string(32, 's'))).status().code() ==
+        Code::kInvalidArgument);
+}
+
+TEST_CASE("verifying key file takes a private or a public PEM, keeps only the public half, and is "
+          "never created",
+          "[crypto]") {
+  testing::TempDir dir;
+  Ed25519Key key = RfcKey();
+  std::ofstream(dir.File("private.pem")) << key.PrivatePem();
+  std::ofstream(dir.File("public.pem")) << key.PublicPem();
+  for (const char* name : {"private.pem", "public.pem"}) {
+    INFO(name);
+    auto loaded = LoadVerifyingKey(dir.File(name));
+    REQUIRE(loaded.ok());
+    CHECK_FALSE(loaded->HasPrivate());
+    CHECK(loaded->PublicRaw() == key.PublicRaw());
+  }
+  auto missing = LoadVerifyingKey(dir.File("missing.pem"));
+  CHECK(missing.status().code() == Code::kNotFound);
+  CHECK(testing::ReadFile(dir.File("missing.pem")).empty());
+
+  std::ofstream(dir.File("p256.pem")) << P256Pem();
+  auto wrong = LoadVerifyingKey(dir.File("p256.pem"));
+  CHECK(wrong.status().code() == Code::kInvalidArgument);
+  CHECK_THAT(wrong.status().message(), Catch::Contains(dir.File("p256.pem")));
+}
+
 }  // namespace
 }  // namespace salesos::crypto

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -395,6 +396,149 @@ TEST_CASE("many threads verify at once", "[rpc][verifier]") {
     th.join();
   }
   CHECK(failures.load() == 0);
+}
+
+// Monotonic time the test moves by hand, for the verifier's rate limit and key age.
+struct ManualMonotonic {
+  std::atomic<int64_t> ms{1'000'000};
+  std::function<int64_t()> Source() {
+    return [this] { return ms.load(); };
+  }
+};
+
+TEST_CASE("a token with a kid not seen before makes the verifier fetch the keys at once, even "
+          "right after expired and forged tokens",
+          "[rpc][verifier][rotation]") {
+  ManualClock clock(NowUnixMillis());
+  ManualMonotonic mono;
+  crypto::Ed25519Key a = NewKey();
+  crypto::Ed25519Key b = NewKey();
+  crypto::Ed25519Key stranger = NewKey();
+  KeyRing ring;
+  ring.Publish({a});
+  VerifierOptions options;
+  options.monotonic_ms = mono.Source();
+  JwtTokenVerifier verifier(ring.Source(), options, clock);
+  REQUIRE(verifier.Verify(SignFor(a, clock)).ok());
+  REQUIRE(ring.calls() == 1);
+
+  mono.ms += 60'000;  // long after the last fetch, well inside the key max age
+  // Expired tokens and bad signatures under a known kid are not a reason to fetch.
+  TokenSpec expired;
+  expired.iat = clock.NowSeconds() - 1000;
+  expired.exp = clock.NowSeconds() - 10;
+  CHECK_THAT(verifier.Verify(Sign(a, expired)).status().message(), Catch::Contains("expired"));
+  crypto::JwtClaims claims;
+  claims.sub = "intruder";
+  claims.iat = clock.NowSeconds();
+  claims.exp = claims.iat + 60;
+  CHECK(verifier.Verify(crypto::SignJwt(claims, stranger, crypto::KeyId(a))).status().message() ==
+        "bad signature");
+  CHECK(ring.calls() == 1);
+
+  // Auth restarted with key B (A kept as a previous key): B's first token is fetched for at once,
+  // in the same call, and A's tokens still verify.
+  ring.Publish({b, a});
+  auto by_b = verifier.Verify(SignFor(b, clock, 900, "user-b"));
+  INFO(by_b.status().ToString());
+  REQUIRE(by_b.ok());
+  CHECK(by_b->user_id == "user-b");
+  CHECK(ring.calls() == 2);
+  CHECK(verifier.Verify(SignFor(a, clock, 600, "user-a2")).ok());
+  CHECK(ring.calls() == 2);
+}
+
+TEST_CASE("unknown kids make the verifier fetch at most once per refresh interval",
+          "[rpc][verifier][rotation]") {
+  ManualClock clock(NowUnixMillis());
+  ManualMonotonic mono;
+  crypto::Ed25519Key a = NewKey();
+  crypto::Ed25519Key b = NewKey();
+  KeyRing ring;
+  ring.Publish({a});
+  VerifierOptions options;
+  options.key_refresh_interval_ms = 1'000;
+  options.monotonic_ms = mono.Source();
+  JwtTokenVerifier verifier(ring.Source(), options, clock);
+  REQUIRE(verifier.Verify(SignFor(a, clock)).ok());
+  REQUIRE(ring.calls() == 1);
+
+  // Inside the interval: every new kid is refused without a fetch, however many arrive.
+  mono.ms += 500;
+  ring.Publish({a, b});
+  std::string by_b = SignFor(b, clock, 900, "user-b");
+  for (int i = 0; i < 50; ++i) {
+    auto forged = NewKey();
+    REQUIRE(verifier.Verify(SignFor(forged, clock)).status().message() == "unknown signing key");
+  }
+  CHECK(verifier.Verify(by_b).status().message() == "unknown signing key");
+  CHECK(ring.calls() == 1);
+
+  // Once the interval has passed, one fetch, and B verifies.
+  mono.ms += 600;
+  CHECK(verifier.Verify(by_b).ok());
+  CHECK(ring.calls() == 2);
+  // And forged kids again get one fetch per interval at most.
+  for (int i = 0; i < 50; ++i) {
+    mono.ms += 100;
+    CHECK_FALSE(verifier.Verify(SignFor(NewKey(), clock)).ok());
+  }
+  CHECK(ring.calls() == 2 + 5);  // at +1000, +2000, ... +5000
+}
+
+TEST_CASE("a key the issuer stopped publishing stops verifying new tokens within the key max age",
+          "[rpc][verifier][rotation]") {
+  ManualClock clock(NowUnixMillis());
+  ManualMonotonic mono;
+  crypto::Ed25519Key old_key = NewKey();
+  crypto::Ed25519Key new_key = NewKey();
+  KeyRing ring;
+  ring.Publish({new_key, old_key});
+  VerifierOptions options;
+  options.key_max_age_ms = 60'000;
+  options.monotonic_ms = mono.Source();
+  JwtTokenVerifier verifier(ring.Source(), options, clock);
+  REQUIRE(verifier.Verify(SignFor(old_key, clock, 900, "user-1")).ok());
+  REQUIRE(ring.calls() == 1);
+
+  // The operator retired the old key; inside the max age the set in hand still has it.
+  ring.Publish({new_key});
+  mono.ms += 30'000;
+  CHECK(verifier.Verify(SignFor(old_key, clock, 900, "user-2")).ok());
+  CHECK(ring.calls() == 1);
+  // Past it, the next uncached verification fetches, and the old key is gone.
+  mono.ms += 31'000;
+  CHECK(verifier.Verify(SignFor(old_key, clock, 900, "user-3")).status().message() ==
+        "unknown signing key");
+  CHECK(ring.calls() == 2);
+  CHECK(verifier.Verify(SignFor(new_key, clock, 900, "user-4")).ok());
+}
+
+TEST_CASE("while the key source fails, the keys in hand keep verifying",
+          "[rpc][verifier][rotation]") {
+  ManualClock clock(NowUnixMillis());
+  ManualMonotonic mono;
+  crypto::Ed25519Key key = NewKey();
+  KeyRing ring;
+  ring.Publish({key});
+  std::atomic<bool> down{false};
+  KeySource inner = ring.Source();
+  KeySource source = [&]() -> Result<std::vector<crypto::Jwk>> {
+    if (down.load()) {
+      return Unavailable("auth is restarting");
+    }
+    return inner();
+  };
+  VerifierOptions options;
+  options.key_max_age_ms = 1'000;
+  options.monotonic_ms = mono.Source();
+  JwtTokenVerifier verifier(source, options, clock);
+  REQUIRE(verifier.Verify(SignFor(key, clock, 900, "user-1")).ok());
+  down = true;
+  for (int i = 0; i < 5; ++i) {
+    mono.ms += 5'000;
+    CHECK(verifier.Verify(SignFor(key, clock, 900, "user-" + std::to_string(i + 2))).ok());
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "salesos/core/ids.h"
 #include "salesos/core/time.h"
+#include "salesos/crypto/encoding.h"
 #include "salesos/crypto/jwt.h"
 #include "salesos/redis/redis.h"
 #include "support/redis_server.h"
@@ -163,6 +164,72 @@ TEST_CASE("issue is unavailable when redis was never there", "[auth][tokens]") {
   TokenIssuer issuer(NewKey(), ConnectTo("unix://" + dir.File("no-redis.sock")), 900);
   auto tokens = issuer.Issue("user-6", "ws-6", "owner");
   CHECK(tokens.status().code() == Code::kUnavailable);
+}
+
+TEST_CASE("after a key rotation the JWKS carries the previous keys beside the current one and "
+          "only the current key signs",
+          "[auth][tokens][rotation]") {
+  testing::RedisServer server;
+  auto redis = ConnectTo(server.url());
+  const FixedClock clock(NowUnixMillis());
+  crypto::Ed25519Key old_key = NewKey();
+  crypto::Ed25519Key older_key = NewKey();
+  crypto::Ed25519Key new_key = NewKey();
+
+  // Before the rotation: tokens by the old key.
+  TokenIssuer before(old_key, redis, 600, clock);
+  IssuedTokens old_tokens = Unwrap(before.Issue("user-1", "ws-1", "owner"));
+  int64_t old_service_expiry = 0;
+  std::string old_service = before.SignService("campaign", &old_service_expiry);
+
+  // After: signing with the new key, the old one (and an older one, given as a public key only,
+  // listed twice and once more as the current key) published too.
+  crypto::Ed25519Key older_public =
+      Unwrap(crypto::Ed25519Key::FromPublicRaw(older_key.PublicRaw()));
+  TokenIssuer after(new_key, redis, 600, clock, {old_key, older_public, older_public, new_key});
+  auto jwks = after.PublicKeys();
+  REQUIRE(jwks.size() == 3);
+  CHECK(jwks[0].kid == crypto::KeyId(new_key));
+  CHECK(jwks[1].kid == crypto::KeyId(old_key));
+  CHECK(jwks[2].kid == crypto::KeyId(older_key));
+  CHECK(after.kid() == crypto::KeyId(new_key));
+
+  crypto::JwtVerifier verifier;
+  for (const auto& jwk : jwks) {
+    verifier.AddKey(jwk.kid, Unwrap(crypto::FromJwk(jwk)));
+  }
+  // Tokens issued before the rotation still verify, user and service tokens alike.
+  CHECK(Unwrap(verifier.Verify(old_tokens.access_token, clock.NowSeconds())).sub == "user-1");
+  CHECK(Unwrap(verifier.Verify(old_service, clock.NowSeconds())).sub == "service:campaign");
+
+  // New tokens carry the new key's kid and verify with the new key alone.
+  IssuedTokens new_tokens = Unwrap(after.Issue("user-2", "ws-2", "agent"));
+  std::string header = Unwrap(crypto::Base64UrlDecode(
+      new_tokens.access_token.substr(0, new_tokens.access_token.find('.'))));
+  CHECK_THAT(header, Catch::Contains("\"kid\":\"" + crypto::KeyId(new_key) + "\""));
+  crypto::JwtVerifier new_only;
+  new_only.AddKey(crypto::KeyId(new_key), new_key);
+  CHECK(new_only.Verify(new_tokens.access_token, clock.NowSeconds()).ok());
+  int64_t expires = 0;
+  CHECK(new_only.Verify(after.SignService("campaign", &expires), clock.NowSeconds()).ok());
+  CHECK(new_only.Verify(old_tokens.access_token, clock.NowSeconds()).status().message() ==
+        "unknown signing key");
+}
+
+TEST_CASE("the kid is derived from the key, so a restarted issuer with the same key keeps it",
+          "[auth][tokens][rotation]") {
+  testing::TempDir dir;
+  testing::RedisServer server;
+  auto redis = ConnectTo(server.url());
+  std::string path = dir.File("jwt.pem");
+  crypto::Ed25519Key first = Unwrap(crypto::LoadOrCreateSigningKey(path));
+  crypto::Ed25519Key again = Unwrap(crypto::LoadOrCreateSigningKey(path));
+  TokenIssuer a(first, redis, 600);
+  TokenIssuer b(again, redis, 600);
+  CHECK(a.kid() == b.kid());
+  CHECK(a.kid() == crypto::KeyId(first));
+  CHECK(a.kid().size() == 43);
+  CHECK(TokenIssuer(NewKey(), redis, 600).kid() != a.kid());
 }
 
 }  // namespace

@@ -28,11 +28,16 @@ class Ed25519Key {
   static Result<Ed25519Key> FromPrivatePem(std::string_view pem);
   // A verify-only key from its 32 raw public bytes; kInvalidArgument for any other length.
   static Result<Ed25519Key> FromPublicRaw(std::string_view raw32);
+  // A verify-only key from a SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----", as
+  // `openssl pkey -pubout` writes it); kInvalidArgument for anything else.
+  static Result<Ed25519Key> FromPublicPem(std::string_view pem);
 
   // PKCS#8 PEM of the private key; "" for a verify-only key.
   std::string PrivatePem() const;
   // The 32 raw public key bytes.
   std::string PublicRaw() const;
+  // SubjectPublicKeyInfo PEM of the public key.
+  std::string PublicPem() const;
   bool HasPrivate() const { return has_private_; }
 
   // The 64-byte signature of `data`. Precondition: HasPrivate(); a verify-only key asserts in debug
@@ -54,5 +59,11 @@ class Ed25519Key {
 // existing file that is not an Ed25519 private key is an error (kInvalidArgument naming the path),
 // never overwritten. I/O failures are kInternal.
 Result<Ed25519Key> LoadOrCreateSigningKey(const std::string& pem_path);
+
+// Reads an existing PEM file holding an Ed25519 private key (PKCS#8) or public key (SPKI), for keys
+// that only verify (a previous signing key kept through a rotation); only the public half is kept.
+// Never creates the file: kNotFound naming the path when it is missing, kInvalidArgument naming it
+// when it holds anything else.
+Result<Ed25519Key> LoadVerifyingKey(const std::string& pem_path);
 
 }  // namespace salesos::crypto

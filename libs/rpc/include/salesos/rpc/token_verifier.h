@@ -6,6 +6,7 @@
 // Thread-safe.
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <unordered_map>
 #include <memory>
@@ -32,11 +33,22 @@ using TokenVerifierPtr = std::shared_ptr<TokenVerifier>;
 // Where the public keys come from: auth's own key in auth, auth's GetJwks rpc elsewhere.
 using KeySource = std::function<Result<std::vector<crypto::Jwk>>()>;
 
+// Key rotation: a token whose kid is not among the keys held makes the verifier fetch the keys
+// again at once (the issuer may have started signing with a new key, e.g. auth restarted after a
+// rotation) and verify with the fresh set; the fetches are rate-limited, so forged kids cannot make
+// it hammer the source. The set is also fetched again once it is older than key_max_age_ms, so a
+// key the issuer retired stops verifying new tokens within that time. Other failures (expired, bad
+// signature) never fetch.
 struct VerifierOptions {
-  // Keys are fetched again when a token fails verification, at most this often.
-  int64_t key_refresh_interval_ms = 10'000;
+  // At most one fetch in this interval (a token with an unknown kid inside it is refused).
+  int64_t key_refresh_interval_ms = 1'000;
+  // A set older than this is fetched again on the next verification that is not a cache hit; while
+  // that fetch fails (issuer down) the set in hand keeps verifying. 0: never.
+  int64_t key_max_age_ms = 5 * 60'000;
   // Entries kept in the verified-token cache; past it the oldest shard is cleared.
   size_t max_cached_tokens = 100'000;
+  // Monotonic milliseconds for the two intervals above; empty: MonotonicMillis (tests inject one).
+  std::function<int64_t()> monotonic_ms;
 };
 
 class JwtTokenVerifier final : public TokenVerifier {
@@ -48,7 +60,12 @@ class JwtTokenVerifier final : public TokenVerifier {
   struct CachedCaller {
     Caller caller;
   };
-  Status RefreshKeys();
+  // wait: block until a fetch in progress elsewhere ends (unknown kid) or skip when one is
+  // running (age refresh, so a slow issuer never holds up callers that have keys).
+  Status RefreshKeys(bool wait);
+  int64_t NowMs() const {
+    return options_.monotonic_ms ? options_.monotonic_ms() : MonotonicMillis();
+  }
   Result<Caller> VerifyUncached(std::string_view token);
 
   KeySource keys_;
@@ -58,6 +75,7 @@ class JwtTokenVerifier final : public TokenVerifier {
   std::shared_ptr<crypto::JwtVerifier> verifier_;
   std::mutex refresh_mu_;
   int64_t last_refresh_ms_ = -1'000'000'000;
+  std::atomic<int64_t> fetched_ms_{-1'000'000'000};  // last successful fetch
 
   static constexpr size_t kShards = 16;
   struct Shard {
