@@ -334,14 +334,18 @@ Status SyncContact(store::Executor& tx, const ConversationRecord& c) {
   return n.ok() ? OkStatus() : n.status();
 }
 
+// `for_update`: " FOR UPDATE" on PostgreSQL (the open conversation is read and written back whole,
+// so a concurrent Mutate must not slip in between), "" on SQLite (whose transactions are serial).
 Result<ConversationRecord> FindOrOpenConversation(store::Executor& tx, const InboundMessage& in,
-                                                  const ContactRecord& contact, bool& started) {
+                                                  const ContactRecord& contact, bool& started,
+                                                  const std::string& for_update) {
   SALESOS_ASSIGN_OR_RETURN(
       auto open,
       AtMostOne(
           tx.Query(Select(kConversationColumns, "conversations",
                           "workspace_id = $1 AND contact_id = $2 AND platform = $3 AND " +
-                              std::string(kOpen) + " ORDER BY created_at DESC, id DESC LIMIT 1"),
+                              std::string(kOpen) + " ORDER BY created_at DESC, id DESC LIMIT 1" +
+                              for_update),
                    {in.workspace_id, contact.id, in.platform}),
           ConversationFromRow));
   if (open.has_value()) {
@@ -376,6 +380,15 @@ Status InsertMessage(store::Executor& tx, const MessageRecord& m) {
 Result<InboundOutcome> ConversationStore::AppendInbound(const InboundMessage& in) {
   InboundOutcome out;
   Status st = db_.InTransaction([&](store::Executor& tx) -> Status {
+    if (db_.Engine() == "postgresql") {
+      // One customer's messages one at a time, also across replicas: two transactions must not
+      // both find no contact (or no open conversation) and make one each. SQLite's transactions
+      // are serial already.
+      SALESOS_RETURN_IF_ERROR(
+          tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                  {"inbound:" + in.workspace_id + ":" + in.platform + ":" + in.platform_user_id})
+              .status());
+    }
     const std::string& pmid = in.message.platform_message_id;
     if (!pmid.empty()) {
       SALESOS_ASSIGN_OR_RETURN(
@@ -391,7 +404,8 @@ Result<InboundOutcome> ConversationStore::AppendInbound(const InboundMessage& in
     }
     SALESOS_ASSIGN_OR_RETURN(out.contact, UpsertContact(tx, in, out.contact_created));
     SALESOS_ASSIGN_OR_RETURN(out.conversation,
-                             FindOrOpenConversation(tx, in, out.contact, out.conversation_started));
+                             FindOrOpenConversation(tx, in, out.contact, out.conversation_started,
+                                                    ForUpdate()));
     MessageRecord m = in.message;
     m.id = NewUuidV7();
     m.workspace_id = in.workspace_id;
@@ -524,7 +538,8 @@ Result<DirectSendStart> ConversationStore::BeginDirectSend(const DirectSend& in)
     ContactRecord contact;
     contact.id = in.contact_id;
     SALESOS_ASSIGN_OR_RETURN(out.conversation,
-                             FindOrOpenConversation(tx, where, contact, out.conversation_started));
+                             FindOrOpenConversation(tx, where, contact, out.conversation_started,
+                                                    ForUpdate()));
     MessageRecord m = in.message;
     m.id = NewUuidV7();
     m.workspace_id = in.workspace_id;

@@ -188,10 +188,8 @@ int main(int argc, char** argv) {
     rpc::StreamConsumerOptions options;
     options.stream = conversation::kInboundStream;
     options.group = "conversation";
-    // Named after the host, not the process: a restarted process (same pod, same machine) takes
-    // up what its crashed predecessor read but did not acknowledge at once, instead of after the
-    // group's claim_idle_ms.
-    options.consumer = "conversation-" + rpc::HostName();
+    // Named after the host and the listen address (see StableConsumerName).
+    options.consumer = rpc::StableConsumerName("conversation", ctx.config.Get("listen"));
     auto* inbound = state.inbound.get();
     state.consumer = std::make_unique<rpc::StreamConsumer>(
         ctx.redis, options,

@@ -555,6 +555,9 @@ TEST_CASE("messaging: SIGKILL of conversation mid-stream loses nothing and dupli
   CHECK(WaitFor(
       [&] {
         HttpResult r = Send(m.http, "GET", "/api/v1/conversations?pageSize=100", owner.token);
+        if (r.status != 200) {
+          return false;  // the restarted service may not answer yet: ask again
+        }
         list = Json(r).at("conversations").as_array();
         if (list.size() != static_cast<size_t>(kCustomers)) {
           return false;

@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
 #include "salesos/core/ids.h"
+#include "salesos/store/store.h"
 
 namespace salesos::testing {
 

@@ -2,7 +2,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <stdexcept>
 
 namespace salesos::testing {
@@ -20,21 +23,28 @@ std::string Dashed(std::string s) {
   }
   return s;
 }
+
+// "conversation" for the first replica, "conversation.2" for the second...
+std::string InstanceName(const std::string& service, int replica) {
+  return replica == 0 ? service : service + "." + std::to_string(replica + 1);
+}
 }  // namespace
 
-std::unique_ptr<Process> Suite::StartBinary(const std::string& name,
-                                            std::vector<std::string> args) {
-  args.insert(args.begin(), BinDir() + "/salesos-" + Dashed(name));
-  return std::make_unique<Process>(std::move(args), dir_.File(name + ".log"), options_.extra_env);
+std::unique_ptr<Process> Suite::StartBinary(const std::string& instance,
+                                            const std::vector<std::string>& args) {
+  std::vector<std::string> argv = args;
+  argv.insert(argv.begin(), BinDir() + "/salesos-" + Dashed(binary_of_.at(instance)));
+  return std::make_unique<Process>(std::move(argv), dir_.File(instance + ".log"),
+                                   options_.extra_env);
 }
 
-std::string Suite::WaitPortFile(const std::string& name, const std::string& file) {
-  Process& p = *processes_.at(name);
+std::string Suite::WaitPortFile(const std::string& instance, const std::string& file) {
+  Process& p = *processes_.at(instance);
   bool ok =
       WaitFor([&] { return !ReadFile(file).empty() || !p.Running(); }, std::chrono::seconds(30));
   std::string content = ReadFile(file);
   if (!ok || content.empty()) {
-    throw std::runtime_error(name + " did not start:\n" + p.LogTail());
+    throw std::runtime_error(instance + " did not start:\n" + p.LogTail());
   }
   while (!content.empty() && (content.back() == '\n' || content.back() == ' ')) {
     content.pop_back();
@@ -42,54 +52,26 @@ std::string Suite::WaitPortFile(const std::string& name, const std::string& file
   return content;
 }
 
-Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
-  bool graph_set = false;
-  for (const auto& e : options_.extra_env) {
-    graph_set = graph_set || e.rfind("SALESOS_GRAPH_API_BASE=", 0) == 0;
+int Suite::replicas(const std::string& service) const {
+  auto it = options_.replicas_of.find(service);
+  return std::max(1, it == options_.replicas_of.end() ? options_.replicas : it->second);
+}
+
+std::vector<std::string> Suite::Instances(const std::string& service) const {
+  std::vector<std::string> out;
+  for (int i = 0; i < replicas(service); ++i) {
+    out.push_back(InstanceName(service, i));
   }
-  if (!graph_set) {
-    options_.extra_env.push_back("SALESOS_GRAPH_API_BASE=http://127.0.0.1:9/v21.0");
-  }
-  std::vector<std::string> common = {"--data-dir=" + dir_.path(), "--redis-url=" + redis_.url(),
-                                     "--log-level=info"};
-  if (!options_.database_url.empty()) {
-    common.push_back("--database-url=" + options_.database_url);
-  }
-  // The services listen on Unix sockets in the test's dir, so every address is known before any
-  // of them starts and each is given all of its peers' (the services call each other).
-  std::filesystem::create_directories(dir_.File("run"));
-  for (const auto& name : ServiceNames()) {
-    addrs_[name] = "unix:" + dir_.File("run/" + name + ".sock");
-  }
-  // auth first: the others verify tokens with its keys.
-  for (const auto& name : ServiceNames()) {
-    std::vector<std::string> args = common;
-    args.push_back("--listen=" + addrs_.at(name));
-    args.push_back("--port-file=" + dir_.File(name + ".port"));
-    for (const auto& peer : ServiceNames()) {
-      if (peer != name) {
-        args.push_back("--" + Dashed(peer) + "-addr=" + addrs_.at(peer));
-      }
-    }
-    args_[name] = args;
-    processes_[name] = StartBinary(name, args);
-    if (name == "auth") {
-      WaitPortFile(name, dir_.File(name + ".port"));
-    }
-  }
-  for (const auto& name : ServiceNames()) {
-    if (name != "auth") {
-      WaitPortFile(name, dir_.File(name + ".port"));
-    }
-  }
-  std::vector<std::string> gw = {"--http-addr=127.0.0.1:0",
-                                 "--port-file=" + dir_.File("gateway.port"),
-                                 "--redis-url=" + redis_.url()};
-  for (const auto& name : ServiceNames()) {
-    gw.push_back("--" + Dashed(name) + "-addr=" + addrs_.at(name));
-  }
-  processes_["gateway"] = StartBinary("gateway", gw);
-  gateway_addr_ = WaitPortFile("gateway", dir_.File("gateway.port"));
+  return out;
+}
+
+void Suite::Start(const std::string& instance) {
+  const std::string port_file = dir_.File(instance + ".port");
+  std::filesystem::remove(port_file);
+  processes_[instance] = StartBinary(instance, args_.at(instance));
+}
+
+void Suite::WaitReady() {
   HttpClient client(gateway_addr_);
   bool ready = WaitFor(
       [&] {
@@ -109,22 +91,142 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
   }
 }
 
+Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
+  bool graph_set = false;
+  for (const auto& e : options_.extra_env) {
+    graph_set = graph_set || e.rfind("SALESOS_GRAPH_API_BASE=", 0) == 0;
+  }
+  if (!graph_set) {
+    options_.extra_env.push_back("SALESOS_GRAPH_API_BASE=http://127.0.0.1:9/v21.0");
+  }
+  if (options_.database_url.empty() && SuiteOnPostgres()) {
+    const char* cluster = std::getenv("SALESOS_TEST_POSTGRES_URL");
+    if (cluster == nullptr || *cluster == '\0') {
+      const char* required = std::getenv("SALESOS_REQUIRE_POSTGRES");
+      if (required != nullptr && std::string(required) == "1") {
+        throw std::runtime_error(
+            "SALESOS_SUITE_DATABASE=postgresql needs SALESOS_TEST_POSTGRES_URL (./salesos test "
+            "starts a cluster)");
+      }
+      // Skipped, as every PostgreSQL test is without a cluster (see postgres.h).
+      std::cerr << "skipped: SALESOS_TEST_POSTGRES_URL is not set (./salesos test starts a cluster)\n";
+      std::exit(4);
+    }
+    database_ = std::make_unique<ScratchDatabase>(cluster, "salesos_suite");
+    options_.database_url = database_->url();
+  }
+  std::vector<std::string> common = {"--data-dir=" + dir_.path(), "--redis-url=" + redis_.url(),
+                                     "--log-level=info"};
+  if (!options_.database_url.empty()) {
+    common.push_back("--database-url=" + options_.database_url);
+  }
+  // The services listen on Unix sockets in the test's dir, so every address is known before any
+  // of them starts and each is given all of its peers' (the services call each other).
+  std::filesystem::create_directories(dir_.File("run"));
+  for (const auto& name : ServiceNames()) {
+    std::string target;
+    for (const auto& instance : Instances(name)) {
+      target += (target.empty() ? "unix:" : ",") + dir_.File("run/" + instance + ".sock");
+    }
+    addrs_[name] = target;
+  }
+  for (const auto& name : ServiceNames()) {
+    for (const auto& instance : Instances(name)) {
+      std::vector<std::string> args = common;
+      args.push_back("--listen=unix:" + dir_.File("run/" + instance + ".sock"));
+      args.push_back("--port-file=" + dir_.File(instance + ".port"));
+      for (const auto& peer : ServiceNames()) {
+        if (peer != name) {
+          args.push_back("--" + Dashed(peer) + "-addr=" + addrs_.at(peer));
+        }
+      }
+      binary_of_[instance] = name;
+      args_[instance] = args;
+    }
+  }
+  // auth first: the others verify tokens with its keys (and the first replica of each service
+  // migrates its schema before the others start).
+  for (const auto& name : ServiceNames()) {
+    Start(InstanceName(name, 0));
+    if (name == "auth") {
+      WaitPortFile(name, dir_.File(name + ".port"));
+    }
+  }
+  for (const auto& name : ServiceNames()) {
+    if (name != "auth") {
+      WaitPortFile(name, dir_.File(name + ".port"));
+    }
+  }
+  for (const auto& name : ServiceNames()) {
+    for (int i = 1; i < replicas(name); ++i) {
+      Start(InstanceName(name, i));
+    }
+  }
+  for (const auto& name : ServiceNames()) {
+    for (int i = 1; i < replicas(name); ++i) {
+      const std::string instance = InstanceName(name, i);
+      WaitPortFile(instance, dir_.File(instance + ".port"));
+    }
+  }
+  std::vector<std::string> gw = {"--http-addr=127.0.0.1:0",
+                                 "--port-file=" + dir_.File("gateway.port"),
+                                 "--redis-url=" + redis_.url()};
+  for (const auto& name : ServiceNames()) {
+    gw.push_back("--" + Dashed(name) + "-addr=" + addrs_.at(name));
+  }
+  binary_of_["gateway"] = "gateway";
+  args_["gateway"] = gw;
+  Start("gateway");
+  gateway_addr_ = WaitPortFile("gateway", dir_.File("gateway.port"));
+  // Started again, the gateway listens where it did (clients keep their address).
+  args_["gateway"][0] = "--http-addr=" + gateway_addr_;
+  WaitReady();
+}
+
 Suite::~Suite() {
   for (auto& [name, p] : processes_) {
     p->Signal(SIGKILL);
   }
+  // Gone before the database is dropped (processes_ is destroyed before database_).
+  for (auto& [name, p] : processes_) {
+    p->Wait(std::chrono::seconds(5));
+  }
 }
 
-void Suite::Restart(const std::string& name) {
-  Process& old = *processes_.at(name);
+void Suite::Restart(const std::string& instance) {
+  Process& old = *processes_.at(instance);
   old.Signal(SIGKILL);
   if (!old.Wait(std::chrono::seconds(10)).has_value()) {
-    throw std::runtime_error(name + " did not die on SIGKILL");
+    throw std::runtime_error(instance + " did not die on SIGKILL");
   }
-  const std::string port_file = dir_.File(name + ".port");
-  std::filesystem::remove(port_file);
-  processes_[name] = StartBinary(name, args_.at(name));
-  WaitPortFile(name, port_file);
+  Start(instance);
+  WaitPortFile(instance, dir_.File(instance + ".port"));
+  // Serving again means the gateway reaches it again (its channel may be in reconnect backoff).
+  WaitReady();
+}
+
+Suite::Stopped Suite::Terminate(const std::string& instance, std::chrono::milliseconds bound) {
+  Process& p = *processes_.at(instance);
+  const auto start = std::chrono::steady_clock::now();
+  p.Signal(SIGTERM);
+  Stopped out;
+  out.exit_code = p.Wait(bound);
+  out.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (!out.exit_code.has_value()) {
+    p.Signal(SIGKILL);
+    p.Wait(std::chrono::seconds(10));
+  }
+  return out;
+}
+
+Suite::Stopped Suite::GracefulRestart(const std::string& instance,
+                                      std::chrono::milliseconds bound) {
+  Stopped out = Terminate(instance, bound);
+  Start(instance);
+  WaitPortFile(instance, dir_.File(instance + ".port"));
+  WaitReady();
+  return out;
 }
 
 std::vector<std::string> Suite::ProcessNames() const {
