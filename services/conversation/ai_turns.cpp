@@ -91,6 +91,8 @@ Result<std::vector<std::function<void()>>> AiTurnController::Claim(int64_t now_m
 }
 
 void AiTurnController::Run(const DueTurn& turn) {
+  // Under the trace of what made the turn due: GenerateReply and the send carry it on.
+  log::ScopedLogContext log_ctx("", turn.traceparent);
   auto conversation = store_.GetConversation(turn.workspace_id, turn.conversation_id);
   auto history = store_.LatestMessages(turn.workspace_id, turn.conversation_id, kHistoryMessages);
   if (!conversation.ok() || !history.ok()) {

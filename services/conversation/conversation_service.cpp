@@ -9,6 +9,7 @@
 #include "graph_client.h"
 #include "outreach.h"
 #include "salesos/core/ids.h"
+#include "salesos/core/log.h"
 #include "salesos/core/money.h"
 #include "salesos/core/time.h"
 #include "salesos/events/v1/events.pb.h"
@@ -423,6 +424,7 @@ Status ConversationServiceImpl::DoResumeAi(const rpc::Caller& caller,
                              // The customer spoke last: the AI answers now.
                              c.ai_due_ms = customer_last ? now_ms : 0;
                              c.ai_attempts = 0;
+                             c.ai_traceparent = log::CurrentTraceparent();
                              c.updated_at = now;
                              return OkStatus();
                            }));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "salesos/core/ids.h"
+#include "salesos/core/log.h"
 #include "salesos/core/money.h"
 #include "salesos/core/time.h"
 
@@ -18,7 +19,7 @@ constexpr std::string_view kConversationColumns =
     "assigned_agent_id, lead_score, unread_count, last_message_at, created_at, updated_at, "
     "intent, ai_summary, qualification_answers, objections, next_action, handoff_reason, "
     "converted_at, order_value_minor, currency, order_details, last_customer_message_ms, "
-    "ai_due_ms, ai_lease_until_ms, ai_attempts";
+    "ai_due_ms, ai_lease_until_ms, ai_attempts, ai_traceparent";
 constexpr std::string_view kMessageColumns =
     "id, workspace_id, conversation_id, sender, content, type, attachments, platform_message_id, "
     "delivery_status, error, platform_timestamp_ms, created_at, outbound, send_attempts, "
@@ -90,6 +91,7 @@ ConversationRecord ConversationFromRow(const store::Row& r) {
   c.ai_due_ms = r.GetInt(25);
   c.ai_lease_until_ms = r.GetInt(26);
   c.ai_attempts = r.GetInt(27);
+  c.ai_traceparent = r.GetText(28);
   return c;
 }
 
@@ -186,7 +188,8 @@ store::Params ConversationValues(const ConversationRecord& c) {
           c.last_customer_message_ms,
           c.ai_due_ms,
           c.ai_lease_until_ms,
-          c.ai_attempts};
+          c.ai_attempts,
+          c.ai_traceparent};
 }
 
 // UPDATE conversations SET <every column but the keys> = $n ... WHERE workspace_id = $2 AND id =
@@ -421,6 +424,7 @@ Result<InboundOutcome> ConversationStore::AppendInbound(const InboundMessage& in
       if (c.handler == "ai" && in.ai_due_ms > 0) {
         c.ai_due_ms = in.ai_due_ms;
         c.ai_attempts = 0;
+        c.ai_traceparent = log::CurrentTraceparent();  // the burst's latest message's trace
       }
     } else {
       // A business message from Meta's own inbox (an echo) means a person answered there: the AI
@@ -769,13 +773,13 @@ Result<Change> ConversationStore::Mutate(const std::string& workspace_id,
 
 Result<std::vector<DueTurn>> ConversationStore::DueAiTurns(int64_t now_ms, int64_t limit) {
   SALESOS_ASSIGN_OR_RETURN(
-      auto rows, db_.Query("SELECT workspace_id, id, ai_due_ms FROM conversations WHERE "
+      auto rows, db_.Query("SELECT workspace_id, id, ai_due_ms, ai_traceparent FROM conversations WHERE "
                            "ai_due_ms > 0 AND ai_due_ms <= $1 AND ai_lease_until_ms < $1 AND "
                            "handler = 'ai' ORDER BY ai_due_ms LIMIT $2",
                            {now_ms, limit}));
   std::vector<DueTurn> out;
   for (const auto& r : rows) {
-    out.push_back({r.GetText(0), r.GetText(1), r.GetInt(2)});
+    out.push_back({r.GetText(0), r.GetText(1), r.GetInt(2), r.GetText(3)});
   }
   return out;
 }

@@ -68,6 +68,7 @@ struct ConversationRecord {
   int64_t ai_due_ms = 0;
   int64_t ai_lease_until_ms = 0;
   int64_t ai_attempts = 0;
+  std::string ai_traceparent;  // the trace of what made the AI turn due
 };
 
 struct MessageRecord {
@@ -156,6 +157,7 @@ struct DueTurn {
   std::string workspace_id;
   std::string conversation_id;
   int64_t due_ms = 0;
+  std::string traceparent;  // of what made it due ("" when unknown)
 };
 
 // What Mutate did: the conversation before and after, and the messages it added.

@@ -179,6 +179,24 @@ TEST_CASE("observability: every process serves metrics and a webhook's tracepare
     std::string line = gateway_log.substr(line_start, gateway_log.find('\n', at) - line_start);
     CHECK(line.find("\"msg\":\"http\"") != std::string::npos);
     CHECK(line.find("\"path\":\"/webhooks/meta\"") != std::string::npos);
+    // The AI turn runs later, from conversation's table, and still under the message's trace:
+    // ai_orchestration's line of the GenerateReply call carries it.
+    std::string ai_log_path = suite.process("ai_orchestration").log_path();
+    CHECK(WaitFor(
+        [&] {
+          std::string ai_log = ReadFile(ai_log_path);
+          for (size_t at = ai_log.find("\"traceId\":\"" + trace_id + "\"");
+               at != std::string::npos;
+               at = ai_log.find("\"traceId\":\"" + trace_id + "\"", at + 1)) {
+            size_t start = ai_log.rfind('\n', at) + 1;
+            if (ai_log.substr(start, ai_log.find('\n', at) - start).find("GenerateReply") !=
+                std::string::npos) {
+              return true;
+            }
+          }
+          return false;
+        },
+        kWait));
   }
 
   SECTION("every process serves its metrics with the series of what it did") {
