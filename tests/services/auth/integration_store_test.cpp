@@ -17,28 +17,12 @@
 #include "support/databases.h"
 #include "support/postgres.h"
 #include "support/temp_dir.h"
+#include "workspace_fixture.h"
 
 namespace salesos::auth {
 namespace {
 
 using testing::Unwrap;
-
-// A workspace with an owner, as integrations reference workspaces.
-std::string MakeWorkspace(store::Store& db) {
-  AuthStore accounts(db);
-  WorkspaceRecord ws{NewUuidV7(), "Ada Lamps", "2026-11-21T06:30:00Z"};
-  UserRecord u;
-  u.id = NewUuidV7();
-  u.workspace_id = ws.id;
-  u.email = RandomHex(4) + "@example.com";
-  u.email_key = EmailKey(u.email);
-  u.name = "Ada";
-  u.password_hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA";
-  u.role = "owner";
-  u.created_at = ws.created_at;
-  REQUIRE_OK(accounts.CreateOwner(ws, u));
-  return ws.id;
-}
 
 IntegrationRecord MakeIntegration(const std::string& workspace_id, const std::string& platform,
                                   const std::string& external_id) {
