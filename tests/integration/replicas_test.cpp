@@ -153,8 +153,8 @@ bool Settled(const json::value& c) {
   return Str(c.at("handler")) == "agent" && Str(c.at("handoffReason")) != "ai_unavailable";
 }
 
-// Waits (up to `bound`) until every customer has one conversation the AI is done with (Settled),
-// then checks, through the API and the Graph server's record, that
+// Waits (up to `bound`) until every customer has one conversation the AI is done with (Settled)
+// and every acknowledged message is counted unread, then checks, through the API and the Graph server's record, that
 //   - each conversation holds exactly the acknowledged messages of one customer, each once, and
 //     counts them all unread;
 //   - the AI answered every batch of customer messages once: never two AI replies in a row;
@@ -177,12 +177,16 @@ size_t ExpectEveryMessageOnceAndEveryReplyOnce(HttpClient& http, const Account& 
         if (list.size() != expected.size()) {
           return false;
         }
+        // Every acknowledged message counted (nobody reads them here), so none is still on its
+        // way: a conversation the AI had answered may yet get a message the stream holds.
+        int64_t unread = 0;
         for (const auto& c : list) {
           if (!Settled(c)) {
             return false;
           }
+          unread += c.at("unreadCount").as_int64();
         }
-        return true;
+        return unread >= static_cast<int64_t>(acked.size());
       },
       bound);
   std::string unsettled;
