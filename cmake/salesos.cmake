@@ -57,6 +57,6 @@ function(salesos_add_test name)
   catch_discover_tests(${name}
     TEST_PREFIX "${name}: "
     PROPERTIES LABELS "${labels}"
-               SKIP_REGULAR_EXPRESSION "skipped: SALESOS_TEST_POSTGRES_URL is not set"
+               SKIP_REGULAR_EXPRESSION "skipped: (SALESOS_TEST_POSTGRES_URL is not set|no browser)"
     ENVIRONMENT "SALESOS_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
 endfunction()

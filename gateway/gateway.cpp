@@ -89,6 +89,9 @@ std::string RouteLabel(std::string_view path, const Match& match) {
       path == kRealtimePath) {
     return std::string(path);
   }
+  if (match.route == nullptr && Console::Handles(path)) {
+    return path.starts_with("/assets/") ? "/assets/*" : "/";
+  }
   return match.route != nullptr ? match.route->path_template : "unmatched";
 }
 
@@ -304,6 +307,13 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
   }
   if (path == "/webhooks/meta") {
     MetaWebhook(std::move(req), std::move(request_id), std::move(answer));
+    return;
+  }
+  if (match.route == nullptr && options_.console != nullptr && Console::Handles(path) &&
+      (req.method() == http::verb::get || req.method() == http::verb::head)) {
+    Response res = options_.console->Serve(req, path);
+    res.set("X-Request-Id", request_id);
+    answer(std::move(res));
     return;
   }
   if (match.route == nullptr) {

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "console.h"
 #include "rate_limiter.h"
 #include "router.h"
 #include "salesos/redis/redis.h"
@@ -45,6 +46,8 @@ struct GatewayOptions {
   // More checks for /readyz beside Redis and the upstreams, by name (e.g. the realtime
   // subscription): ready only while each answers ok. Called on a blocking thread.
   std::vector<std::pair<std::string, std::function<Status()>>> readiness_checks;
+  // The web console at / (console.h); nullptr: none (those paths answer 404).
+  std::shared_ptr<const Console> console;
 };
 
 class Gateway {

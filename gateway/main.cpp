@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
   config.Add("ws-reverify-interval-ms", "30000",
              "how often an open WebSocket's token is checked again (closed with 4001 once expired "
              "or revoked)");
+  config.Add("console", "true", "serve the web console at / (docs/console.md)");
+  config.Add("console-dir", "",
+             "serve the console from this directory (re-read on each load of /) instead of the "
+             "files built into the binary; for working on web/console");
   config.Add("log-level", "info", "debug | info | warn | error");
   rpc::AddMetricsSettings(config);
   config.ParseOrExit(argc, argv);
@@ -201,6 +205,16 @@ int main(int argc, char** argv) {
   options.transfer_timeout_ms = static_cast<int>(config.GetInt("transfer-timeout-ms"));
   options.access_log = config.GetBool("access-log");
   options.trusted_proxies = std::move(proxies).value();
+  if (config.GetBool("console")) {
+    auto console = config.Get("console-dir").empty()
+                       ? gateway::Console::Embedded()
+                       : gateway::Console::FromDirectory(config.Get("console-dir"));
+    if (!console.ok()) {
+      Die("bad configuration: --console-dir (SALESOS_CONSOLE_DIR): " +
+          console.status().message());
+    }
+    options.console = std::move(console).value();
+  }
   // One subscription for every workspace's events; the hub (below) hands each to that
   // workspace's sockets. Ready once subscribed, so no event published after /readyz is missed.
   redis::Subscriber events(config.Get("redis-url"));
