@@ -36,6 +36,25 @@ for s in redis auth campaign conversation webhook_ingest ai_orchestration analyt
   grep -q "\"$s\":\"\(ok\|SERVING\)\"" <<<"$ready" || fail "readyz does not show $s healthy: $ready"
 done
 
+# The web console is served, built in (no browser or Node.js involved), under its CSP.
+page="$(curl -fsS -m 5 -D "$work/console.head" "$url/")" || fail "GET / did not answer 200"
+grep -q "<title>SalesOS</title>" <<<"$page" || fail "GET / is not the console: $page"
+grep -qi "^content-security-policy: default-src 'none'" "$work/console.head" || fail "GET / has no CSP"
+app="$(grep -o '/assets/[0-9a-f]*/js/app.js' <<<"$page" | head -n 1)"
+[ -n "$app" ] || fail "the console names no /assets/<release>/js/app.js"
+curl -fsS -m 5 "$url$app" | grep -q "ROUTES" || fail "GET $app is not the console's app.js"
+
+# Every service reaches every other: the data manager's health (auth calling the five others)
+# shows every component ok.
+token="$(curl -fsS -m 5 "$url/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d '{"email":"up@example.com","password":"correct horse battery","name":"Up","businessName":"Up Test"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')" || fail "register failed"
+health="$(curl -fsS -m 10 "$url/api/v1/admin/health" -H "Authorization: Bearer $token")" ||
+  fail "GET /api/v1/admin/health failed"
+python3 -c 'import json,sys
+bad = [c["name"] for c in json.loads(sys.argv[1])["components"] if c["status"] != "ok"]
+sys.exit("not ok: " + ", ".join(bad) if bad else 0)' "$health" || fail "admin health: $health"
+
 # A second `up` on the same data dir refuses, and leaves the first running.
 if "$ROOT/salesos" up > "$work/second.out" 2>&1; then fail "a second up succeeded"; fi
 grep -q "already running" "$work/second.out" || { cat "$work/second.out" >&2; fail "no 'already running' message"; }

@@ -94,6 +94,27 @@ export function setNavBadge(path, count) {
   }
 }
 
+// The inbox's nav badge: conversations with unread messages (the first 100; "100+" beyond), kept
+// current from the live feed on every page.
+const UNREAD_PAGE = 100;
+let unreadTimer = 0;
+export function refreshUnreadBadge() {
+  clearTimeout(unreadTimer);
+  unreadTimer = setTimeout(async () => {
+    if (!currentSession()) return;
+    try {
+      const page = await api.get("/api/v1/conversations", { pageSize: UNREAD_PAGE });
+      const unread = (page.conversations || []).filter((c) => c.unreadCount > 0).length;
+      setNavBadge("/inbox", unread >= UNREAD_PAGE && page.nextPageToken ? `${UNREAD_PAGE}+` : unread);
+    } catch {
+      // The badge waits for the next change.
+    }
+  }, 500);
+}
+for (const type of ["conversation.created", "conversation.updated", "message.created", "resync"]) {
+  live.on(type, refreshUnreadBadge);
+}
+
 function buildShell(session) {
   const status = h("span", { class: "live-status", dataset: { state: live.state }, title: "Live updates" },
     h("span", { class: "dot", "aria-hidden": "true" }), h("span", { class: "sr-only" }, "Live updates: "),
@@ -123,6 +144,7 @@ function buildShell(session) {
     h("main", { id: "main", tabindex: "-1" }));
   shell = { root, main: root.querySelector("main"), nav, navList, status, userName };
   fillShell(session);
+  refreshUnreadBadge();
   return shell;
 }
 
@@ -144,6 +166,24 @@ function markCurrent(path) {
     const a = li.querySelector("a");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
+  }
+}
+
+// A page module. When it cannot be fetched because the server now runs a newer release (whose
+// assets live under another /assets/<release>/), the page reloads once to get that release.
+async function importPage(name) {
+  try {
+    return await import(`./pages/${name}.js`);
+  } catch (err) {
+    const mine = new URL("..", import.meta.url).pathname;  // "/assets/<release>/"
+    const res = await fetch("/", { cache: "no-store" }).catch(() => null);
+    const html = res && res.ok ? await res.text() : "";
+    if (html && !html.includes(mine) && sessionStorage.getItem("salesos.reloaded") !== mine) {
+      sessionStorage.setItem("salesos.reloaded", mine);
+      location.reload();
+      return new Promise(() => {});  // the reload replaces this page
+    }
+    throw err;
   }
 }
 
@@ -189,7 +229,7 @@ async function render() {
   }
   mount(root, spinner());
   try {
-    const mod = await import(`./pages/${route.module}.js`);
+    const mod = await importPage(route.module);
     if (seq !== renderSeq) return;
     const page = mod[route.view];
     root.replaceChildren();

@@ -190,6 +190,7 @@ export function toast(text, kind = "info", ms = 4000) {
   if (!box) return;
   const t = h("div", { class: ["toast", `toast-${kind}`] }, text);
   box.append(t);
+  while (box.children.length > 3) box.firstElementChild.remove();  // the newest three
   setTimeout(() => t.remove(), ms);
 }
 
@@ -348,5 +349,41 @@ export function tabs(items, selected = items[0] && items[0].id) {
   }
   const el = h("div", { class: "tabs" }, h("div", { role: "tablist", class: "tablist" }, buttons), panel);
   if (selected) pick(selected);
+  return el;
+}
+
+// A paged list over page tokens with Previous / Next: load(token) resolves {rows, next} (the
+// API's nextPageToken), render(rows) returns the Node to show. The element has reload() (the
+// current page again) and first() (back to page one).
+export function pager({ load, render, label = "Pages" }) {
+  const body = h("div", { class: "pager-body stack-on-phone" });
+  const prev = h("button", { type: "button", onclick: () => go(stack.length - 2) }, "Previous");
+  const next = h("button", { type: "button", onclick: () => go(stack.length) }, "Next");
+  const where = h("span", { class: "muted" });
+  const nav = h("nav", { class: "pager", "aria-label": label }, prev, where, next);
+  const stack = [""];  // stack[i]: the token of page i
+  let nextToken = "";
+  async function go(i) {
+    if (i < 0) return;
+    const token = i < stack.length ? stack[i] : nextToken;
+    await loadInto(body, async () => {
+      const page = await load(token);
+      stack.length = i;
+      stack.push(token);
+      nextToken = page.next || "";
+      prev.disabled = i === 0;
+      next.disabled = !nextToken;
+      where.textContent = `Page ${i + 1}`;
+      nav.hidden = i === 0 && !nextToken;
+      return render(page.rows);
+    });
+  }
+  prev.disabled = true;
+  next.disabled = true;
+  nav.hidden = true;
+  const el = h("div", { class: "paged" }, body, nav);
+  el.reload = () => go(stack.length - 1);
+  el.first = () => { stack.length = 1; return go(0); };
+  el.first();
   return el;
 }
