@@ -55,6 +55,17 @@ std::string ReferralOf(const InboundEvent& e) {
 
 }  // namespace
 
+std::string InboundConsumer::OrderKey(const redis::StreamEntry& entry) {
+  const std::string* payload = entry.Field("event");
+  InboundEvent event;
+  if (payload == nullptr || !event.ParseFromString(*payload)) {
+    return "entry:" + entry.id;
+  }
+  // An echo is the business writing to the customer: its recipient is the customer.
+  const std::string& customer = event.kind() == "echo" ? event.recipient_id() : event.sender_id();
+  return event.workspace_id() + "\n" + event.platform() + "\n" + customer;
+}
+
 Status InboundConsumer::Handle(const redis::StreamEntry& entry) {
   const std::string* payload = entry.Field("event");
   InboundEvent event;

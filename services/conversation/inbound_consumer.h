@@ -59,6 +59,10 @@ class InboundConsumer {
   // logged and answered ok (acknowledged): a retry would not make it parse.
   Status Handle(const redis::StreamEntry& entry);
   Status Apply(const webhook_ingest::v1::InboundEvent& event);
+  // The order that matters: one customer's events (messages, echoes, receipts) of one channel
+  // are applied one after another; different customers' may be applied side by side
+  // (StreamConsumerOptions::key). "" for an entry that does not parse (each its own).
+  static std::string OrderKey(const redis::StreamEntry& entry);
 
  private:
   Status AppendMessage(const webhook_ingest::v1::InboundEvent& event, bool echo);

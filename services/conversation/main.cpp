@@ -44,6 +44,9 @@ struct ConversationState {
   std::unique_ptr<salesos::conversation::AutomationEngine> automations;
 };
 
+// Customers whose inbound messages conversation applies side by side (InboundConsumer::OrderKey).
+constexpr int kInboundConcurrency = 8;
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -190,6 +193,10 @@ int main(int argc, char** argv) {
     options.group = "conversation";
     // Named after the host and the listen address (see StableConsumerName).
     options.consumer = rpc::StableConsumerName("conversation", ctx.config.Get("listen"));
+    // Each message waits on SQLite and Redis round trips: one customer's in order, several
+    // customers' side by side, so a busy minute does not queue every customer behind the others.
+    options.concurrency = kInboundConcurrency;
+    options.key = conversation::InboundConsumer::OrderKey;
     auto* inbound = state.inbound.get();
     state.consumer = std::make_unique<rpc::StreamConsumer>(
         ctx.redis, options,

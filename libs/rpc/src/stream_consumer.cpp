@@ -174,6 +174,9 @@ StreamConsumer::StreamConsumer(redis::ClientPtr redis, StreamConsumerOptions opt
   if (options_.consumer.empty()) {
     options_.consumer = DefaultConsumerName(options_.group);
   }
+  if (options_.concurrency > 1) {
+    pool_ = std::make_unique<WorkPool>(options_.concurrency);
+  }
   group_stats_ = std::make_unique<GroupStatsRegistration>(redis_, options_);
 }
 
@@ -204,30 +207,82 @@ void StreamConsumer::Pause(int ms) {
   wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_.load(); });
 }
 
+std::optional<Status> StreamConsumer::HandleOne(const redis::StreamEntry& entry) {
+  // Stopping: finish the batch in hand within a bound, so a graceful restart leaves nothing
+  // pending that only a claim after claim_idle_ms would take up.
+  if (stop_ && MonotonicMillis() - stop_at_ms_ > options_.finish_batch_ms) {
+    return std::nullopt;
+  }
+  if (entry.fields.empty()) {
+    return OkStatus();  // deleted from the stream since: nothing to handle
+  }
+  const std::string* traceparent = entry.Field("traceparent");
+  log::ScopedLogContext log_ctx("", traceparent != nullptr ? *traceparent : "");
+  int64_t started = MonotonicMillis();
+  Status st = handler_(entry);
+  if (AccessLogOn() || log::Enabled(log::Level::kDebug)) {
+    const std::string* type = entry.Field("type");
+    WriteAccessLog("stream entry",
+                   {{"stream", options_.stream}, {"group", options_.group},
+                    {"entry", entry.id}, {"type", type != nullptr ? *type : ""},
+                    {"ok", st.ok()}, {"durationMs", MonotonicMillis() - started}});
+  }
+  return st;
+}
+
+std::vector<std::optional<Status>> StreamConsumer::RunBatch(
+    const std::vector<redis::StreamEntry>& entries) {
+  std::vector<std::optional<Status>> out(entries.size());
+  if (!pool_ || entries.size() < 2) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      out[i] = HandleOne(entries[i]);
+    }
+    return out;
+  }
+  // Lanes: the entries of one key in stream order; the lanes run side by side on the pool.
+  std::vector<std::vector<size_t>> lanes;
+  std::map<std::string, size_t> lane_of;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!options_.key) {
+      lanes.push_back({i});
+      continue;
+    }
+    auto [it, added] = lane_of.emplace(options_.key(entries[i]), lanes.size());
+    if (added) {
+      lanes.emplace_back();
+    }
+    lanes[it->second].push_back(i);
+  }
+  std::mutex mu;
+  std::condition_variable done;
+  size_t left = lanes.size();
+  for (const auto& lane : lanes) {
+    pool_->Post([&, lane] {
+      for (size_t i : lane) {
+        out[i] = HandleOne(entries[i]);
+      }
+      std::lock_guard lock(mu);
+      if (--left == 0) {
+        done.notify_one();
+      }
+    });
+  }
+  std::unique_lock lock(mu);
+  done.wait(lock, [&] { return left == 0; });
+  return out;
+}
+
 bool StreamConsumer::HandleAll(const std::vector<redis::StreamEntry>& entries) {
   std::vector<std::string> ack;
   bool all = true;
-  for (const auto& entry : entries) {
-    // Stopping: finish the batch in hand within a bound, so a graceful restart leaves nothing
-    // pending that only a claim after claim_idle_ms would take up.
-    if (stop_ && MonotonicMillis() - stop_at_ms_ > options_.finish_batch_ms) {
-      all = false;
-      break;
+  std::vector<std::optional<Status>> outcomes = RunBatch(entries);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& entry = entries[i];
+    if (!outcomes[i].has_value()) {
+      all = false;  // not handled (stopping): stays pending for this consumer's next start
+      continue;
     }
-    Status st = OkStatus();
-    if (!entry.fields.empty()) {
-      const std::string* traceparent = entry.Field("traceparent");
-      log::ScopedLogContext log_ctx("", traceparent != nullptr ? *traceparent : "");
-      int64_t started = MonotonicMillis();
-      st = handler_(entry);
-      if (AccessLogOn() || log::Enabled(log::Level::kDebug)) {
-        const std::string* type = entry.Field("type");
-        WriteAccessLog("stream entry",
-                       {{"stream", options_.stream}, {"group", options_.group},
-                        {"entry", entry.id}, {"type", type != nullptr ? *type : ""},
-                        {"ok", st.ok()}, {"durationMs", MonotonicMillis() - started}});
-      }
-    }
+    const Status& st = *outcomes[i];
     if (st.ok()) {
       ack.push_back(entry.id);
       attempts_.erase(entry.id);
@@ -251,6 +306,9 @@ bool StreamConsumer::HandleAll(const std::vector<redis::StreamEntry>& entries) {
                  {"attempt", static_cast<int64_t>(tries)}, {"error", st.message()}});
       all = false;
     }
+  }
+  if (ack.empty()) {
+    return all;
   }
   auto acked = redis_->XAck(options_.stream, options_.group, ack);
   if (!acked.ok()) {

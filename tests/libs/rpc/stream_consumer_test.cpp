@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 
@@ -63,6 +64,49 @@ TEST_CASE("a stream consumer handles entries written before and after it starts,
   consumer.Stop();
   std::lock_guard<std::mutex> lock(mu);
   CHECK(seen == std::multiset<std::string>{"before", "after-1", "after-2"});
+  CHECK(PendingCount(*client) == 0);
+}
+
+TEST_CASE("with concurrency one key's entries run in stream order while another key's run beside them",
+          "[rpc][streams]") {
+  RedisServer server;
+  auto client = Connect(server);
+  // One batch: key a's three entries and key b's one, written before the consumer starts.
+  for (const std::string v : {"a:1", "a:2", "b:1", "a:3"}) {
+    Add(*client, v);
+  }
+  StreamConsumerOptions options = Options("c1");
+  options.concurrency = 4;
+  options.key = [](const redis::StreamEntry& e) {
+    return e.Field("v")->substr(0, 1);
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  bool b_started = false;
+  std::vector<std::string> a_steps;  // "start a:1", "end a:1", ...
+  StreamConsumer consumer(client, options, [&](const redis::StreamEntry& e) {
+    const std::string v = *e.Field("v");
+    std::unique_lock<std::mutex> lock(mu);
+    if (v == "b:1") {
+      b_started = true;
+      cv.notify_all();
+      return OkStatus();
+    }
+    a_steps.push_back("start " + v);
+    if (v == "a:1" && !cv.wait_for(lock, 5s, [&] { return b_started; })) {
+      // One at a time, b would only start after a's entries.
+      a_steps.push_back("b did not run beside a");
+      return Unavailable("b did not run beside a");
+    }
+    a_steps.push_back("end " + v);
+    return OkStatus();
+  });
+  consumer.Start();
+  REQUIRE(WaitFor([&] { return consumer.handled() == 4; }, 10s));
+  consumer.Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(a_steps == std::vector<std::string>{"start a:1", "end a:1", "start a:2", "end a:2",
+                                            "start a:3", "end a:3"});
   CHECK(PendingCount(*client) == 0);
 }
 

@@ -35,11 +35,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "salesos/core/status.h"
 #include "salesos/metrics/metrics.h"
+#include "salesos/rpc/work_pool.h"
 #include "salesos/redis/redis.h"
 
 namespace salesos::rpc {
@@ -68,6 +70,12 @@ struct StreamConsumerOptions {
   int64_t claim_every_ms = 10'000;
   int max_attempts = 5;
   int retry_backoff_ms = 1000;
+  // Entries of a batch handled at once, on threads of this consumer. With more than 1, `key`
+  // orders them: entries with the same key are handled one after another in stream order
+  // (a customer's messages), entries with different keys in parallel; a batch is acknowledged
+  // once every one of its entries is done. Without a key every entry is its own.
+  int concurrency = 1;
+  std::function<std::string(const redis::StreamEntry& entry)> key;
 };
 
 class StreamConsumer {
@@ -90,6 +98,12 @@ class StreamConsumer {
   void Run();
   // Handles `entries`; true when every one was acknowledged.
   bool HandleAll(const std::vector<redis::StreamEntry>& entries);
+  // The handler's answer for one entry (with its log context and access log); nullopt when the
+  // stop's bound for finishing the batch has passed (not handled).
+  std::optional<Status> HandleOne(const redis::StreamEntry& entry);
+  // Every entry's answer, in the order of `entries`: one after another, or in lanes by key on
+  // the pool when options.concurrency > 1.
+  std::vector<std::optional<Status>> RunBatch(const std::vector<redis::StreamEntry>& entries);
   void Pause(int ms);
 
   redis::ClientPtr redis_;
@@ -108,6 +122,7 @@ class StreamConsumer {
   metrics::Counter& reclaimed_total_;
   class GroupStatsRegistration;
   std::unique_ptr<GroupStatsRegistration> group_stats_;  // lag and pending
+  std::unique_ptr<WorkPool> pool_;  // options.concurrency > 1
   std::thread thread_;
 };
 
