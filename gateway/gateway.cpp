@@ -345,7 +345,11 @@ bool Gateway::Admit(const Request& req, const std::string& remote_ip, std::strin
     return true;
   }
   std::string client_ip = options_.trusted_proxies.ClientIp(remote_ip, LastForwardedFor(req));
-  RateLimitDecision decision = limiter_->Check(client_ip, user_id);
+  return Apply(limiter_->Check(client_ip, user_id), req, request_id, respond);
+}
+
+bool Gateway::Apply(const RateLimitDecision& decision, const Request& req,
+                    const std::string& request_id, Respond& respond) {
   if (!decision.decided) {
     return true;
   }
@@ -392,6 +396,16 @@ void Gateway::Forward(const Match& match, Request&& req, const std::string& remo
   if (limiter_ == nullptr || !IsApiPath(req.target())) {
     Proceed(match, std::move(req), std::move(caller), std::move(authorization),
             std::move(request_id), std::move(respond));
+    return;
+  }
+  // A client with tokens reserved here is decided on this thread; otherwise Redis is asked, on
+  // the admission pool (a Redis round trip must not hold an I/O thread).
+  std::string client_ip = options_.trusted_proxies.ClientIp(remote_ip, LastForwardedFor(req));
+  if (auto local = limiter_->CheckLocal(client_ip, caller.ok() ? caller->user_id : "")) {
+    if (Apply(*local, req, request_id, respond)) {
+      Proceed(match, std::move(req), std::move(caller), std::move(authorization),
+              std::move(request_id), std::move(respond));
+    }
     return;
   }
   // Match holds a pointer into the immutable router and a copy of the path parameters: safe to

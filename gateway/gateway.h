@@ -90,6 +90,9 @@ class Gateway {
   // answered 429; otherwise `respond` is wrapped to add the RateLimit headers to the answer.
   bool Admit(const Request& req, const std::string& remote_ip, std::string_view user_id,
              const std::string& request_id, Respond& respond);
+  // Admit with a decision already made.
+  bool Apply(const RateLimitDecision& decision, const Request& req, const std::string& request_id,
+             Respond& respond);
 
   GatewayOptions options_;
   Router router_;

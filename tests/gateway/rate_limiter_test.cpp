@@ -235,6 +235,46 @@ TEST_CASE("rate limiter allows exactly the limit to many threads at once",
   CHECK(allowed == 20);
 }
 
+// The Lua script's calls so far (INFO commandstats: cmdstat_eval / cmdstat_evalsha).
+int64_t ScriptCalls(redis::Client& client) {
+  auto info = client.Command({"INFO", "commandstats"});
+  REQUIRE(info.ok());
+  int64_t calls = 0;
+  for (const std::string name : {"cmdstat_eval:calls=", "cmdstat_evalsha:calls="}) {
+    size_t at = info->str.find(name);
+    if (at != std::string::npos) {
+      calls += std::stoll(info->str.substr(at + name.size()));
+    }
+  }
+  return calls;
+}
+
+TEST_CASE("rate limiter charges a busy client a batch at a time, and never admits past the limit",
+          "[gateway][rate_limit]") {
+  RedisServer server;
+  redis::ClientPtr client = MustConnect(server.url(), 2000);
+  // 600 a minute: batches of up to 10 (a second's worth).
+  RateLimiter limiter(client, Limits(0, 600));
+  int64_t allowed = 0;
+  int64_t last_remaining = 600;
+  for (int i = 0; i < 700; ++i) {
+    RateLimitDecision d = limiter.Check("10.0.0.1", "ada");
+    REQUIRE(d.decided);
+    if (d.allowed) {
+      ++allowed;
+      CHECK(d.remaining == last_remaining - 1);  // counts down by one, local or not
+      last_remaining = d.remaining;
+    }
+  }
+  CHECK(allowed == 600);
+  CHECK(limiter.stats().allowed == 600);
+  CHECK(limiter.stats().refused == 100);
+  // 600 admitted in batches of 1, 2, 4, 8, then 10: about 60 calls for them, plus one per refusal.
+  int64_t calls = ScriptCalls(*client);
+  CHECK(calls < 600 / 10 + 10 + 100);
+  CHECK(calls > 100);
+}
+
 TEST_CASE("rate limiter fails open at once when redis is not there", "[gateway][rate_limit]") {
   testing::TempDir dir;
   RateLimiter limiter(MustConnect("unix://" + dir.File("no-redis.sock")), Limits(1, 1));
