@@ -49,6 +49,8 @@ class AiTurnController {
   void Stop() { loop_.Stop(); }
   // A turn was made due (or moved).
   void Notify() { loop_.Notify(); }
+  // A turn falls due at `due_ms` (Unix ms): wakes the loop only if it would look later than that.
+  void NotifyDue(int64_t due_ms) { loop_.NotifyDue(due_ms); }
 
   // Runs one claimed turn (public for tests).
   void Run(const DueTurn& turn);

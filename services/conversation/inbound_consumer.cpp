@@ -143,7 +143,7 @@ Status InboundConsumer::AppendMessage(const InboundEvent& event, bool echo) {
   if (!outcome.duplicate) {
     Publish(outcome, event);
     if (outcome.conversation.ai_due_ms > 0 && options_.on_ai_turn) {
-      options_.on_ai_turn();
+      options_.on_ai_turn(outcome.conversation.ai_due_ms);
     }
   }
   return OkStatus();

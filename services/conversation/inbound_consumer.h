@@ -42,7 +42,7 @@ struct InboundOptions {
   // (SALESOS_AI_DEBOUNCE_MS), unless another message comes first.
   int64_t ai_debounce_ms = 1200;
   // Called after a commit that made an AI turn due (wakes the turn controller). May be empty.
-  std::function<void()> on_ai_turn;
+  std::function<void(int64_t due_ms)> on_ai_turn;
 };
 
 class InboundConsumer {

@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
 
     conversation::InboundOptions inbound_options;
     inbound_options.ai_debounce_ms = debounce;
-    inbound_options.on_ai_turn = [turns] { turns->Notify(); };
+    inbound_options.on_ai_turn = [turns](int64_t due_ms) { turns->NotifyDue(due_ms); };
     state.inbound = std::make_unique<conversation::InboundConsumer>(
         ctx.store, conversation::CampaignsOf(ctx.peer("campaign"), ctx.service_tokens),
         *state.notifier, inbound_options);

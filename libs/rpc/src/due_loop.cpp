@@ -54,10 +54,22 @@ void DueLoop::Notify() {
   cv_.notify_all();
 }
 
+void DueLoop::NotifyDue(int64_t due_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (wakes_at_ms_ != 0 && due_ms >= wakes_at_ms_) {
+      return;  // it looks again by then
+    }
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
 void DueLoop::Run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     notified_ = false;
+    wakes_at_ms_ = 0;  // awake: whatever is due now is seen by this look
     const int free = options_.concurrency - running_;
     lock.unlock();
     int64_t wait_ms = options_.max_idle_ms;
@@ -98,6 +110,9 @@ void DueLoop::Run() {
       }
     }
     lock.lock();
+    if (!notified_) {
+      wakes_at_ms_ = NowUnixMillis() + wait_ms;
+    }
     cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stop_ || notified_; });
   }
 }

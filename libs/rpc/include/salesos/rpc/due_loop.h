@@ -47,6 +47,9 @@ class DueLoop {
   void Stop();
   // Something may be due sooner than the loop thinks.
   void Notify();
+  // Something is due at `due_ms` (Unix ms): wakes the loop only when that is before the time it
+  // will look again anyway, so a stream of items due later costs no extra look each.
+  void NotifyDue(int64_t due_ms);
 
  private:
   void Run();
@@ -57,6 +60,7 @@ class DueLoop {
   std::mutex mu_;
   std::condition_variable cv_;
   bool notified_ = false;  // guarded by mu_
+  int64_t wakes_at_ms_ = 0;  // guarded by mu_: Unix ms the loop looks again (0: now, it is awake)
   int running_ = 0;        // guarded by mu_
   bool stop_ = false;      // guarded by mu_
   std::unique_ptr<rpc::WorkPool> pool_;
