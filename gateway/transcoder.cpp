@@ -13,6 +13,7 @@
 #include <vector>
 #include <cstdlib>
 
+#include "salesos/rpc/json.h"
 #include "salesos/api/http_body.pb.h"
 #include "salesos/crypto/encoding.h"
 
@@ -334,10 +335,7 @@ void CompactRules(boost::json::value& v) {
 }  // namespace
 
 std::string ToJson(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  std::string out = rpc::MessageToJson(message);
   if (HoldsSegmentRule(message.GetDescriptor())) {
     boost::system::error_code ec;
     boost::json::value tree = boost::json::parse(out, ec);

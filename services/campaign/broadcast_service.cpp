@@ -7,6 +7,7 @@
 
 #include "broadcast_rules.h"
 #include "campaign_rules.h"
+#include "salesos/rpc/json.h"
 #include "salesos/auth/v1/auth.grpc.pb.h"
 #include "salesos/conversation/v1/conversation.grpc.pb.h"
 #include "salesos/core/ids.h"
@@ -152,11 +153,7 @@ void FillRecipient(const RecipientRecord& r, v1::BroadcastRecipient* out) {
 std::string BroadcastJson(const BroadcastRecord& rec) {
   v1::Broadcast b;
   FillBroadcast(rec, &b);
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(b, &out, options);
-  return out;
+  return rpc::MessageToJson(b);
 }
 
 decltype(BroadcastPeers::resolve_audience) ConversationAudience(

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "salesos/rpc/json.h"
 #include "salesos/core/money.h"
 #include "salesos/core/time.h"
 
@@ -114,12 +115,6 @@ long CountUtf8(std::string_view text) {
   return n;
 }
 
-std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
-}
+std::string ToJson(const google::protobuf::Message& message) { return rpc::MessageToJson(message); }
 
 }  // namespace salesos::conversation

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "salesos/rpc/json.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
 #include "salesos/crypto/hash.h"
@@ -61,12 +62,7 @@ boost::json::value PayloadJson(const ev::EventEnvelope& envelope) {
               {{"eventId", envelope.id()}, {"type", envelope.type()}});
     return boost::json::object();
   }
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(*payload, &json, options).ok()) {
-    return boost::json::object();
-  }
+  const std::string json = rpc::MessageToJson(*payload);
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(json, ec);
   return ec ? boost::json::value(boost::json::object()) : value;
