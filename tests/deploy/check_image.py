@@ -18,7 +18,7 @@ import deploy_rules as rules
 
 # In ./salesos deps for the tests, benchmarks or developers, not for building the binaries.
 NOT_FOR_THE_BUILD = {"catch2", "redis-server", "postgresql", "wrk", "ccache", "git", "curl", "tzdata",
-                     "python3", "python3-yaml"}
+                     "python3", "python3-yaml", "sqlite3"}
 TOOLCHAIN = re.compile(r"(-dev$|^gcc(-\d+)?$|^g\+\+(-\d+)?$|^cpp(-\d+)?$|^clang|^build-essential$|^cmake$"
                        r"|^ninja-build$|^make$|^binutils)")
 ARCH_LIBDIR = "/usr/lib/x86_64-linux-gnu"
