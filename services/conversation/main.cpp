@@ -196,6 +196,9 @@ int main(int argc, char** argv) {
     // Each message waits on SQLite and Redis round trips: one customer's in order, several
     // customers' side by side, so a busy minute does not queue every customer behind the others.
     options.concurrency = kInboundConcurrency;
+    // A batch is acknowledged when its slowest entry is done and only then is the next read:
+    // small batches keep a message from waiting behind many others that came just before it.
+    options.batch = kInboundConcurrency;
     options.key = conversation::InboundConsumer::OrderKey;
     auto* inbound = state.inbound.get();
     state.consumer = std::make_unique<rpc::StreamConsumer>(
