@@ -369,14 +369,20 @@ Result<SqliteLease> SqliteGate::Acquire() {
 
 // One connection: SQLite allows one writer at a time anyway, and a single connection makes
 // ":memory:" databases and transactions behave like a file's.
-// Checkpoints the WAL into the database file from a connection and a thread of its own, so no
-// commit pays for one: SQLite's automatic checkpoint (every 1,000 pages) runs inside whichever
-// commit crosses the mark and syncs the file, tens of milliseconds a few times a second under a
-// steady write load. A PASSIVE checkpoint never waits for the writer, which keeps appending to the
-// WAL meanwhile; once everything is checkpointed the next commit starts the WAL over.
+// Checkpoints the WAL into the database file every kEveryMs from a connection and a thread of its
+// own, so no commit pays for one: SQLite's automatic checkpoint (every 1,000 pages) runs inside
+// whichever commit crosses the mark and syncs the file, tens of milliseconds a few times a second
+// under a steady write load. A PASSIVE checkpoint never waits for the writer, which keeps
+// appending to the WAL meanwhile; once everything is checkpointed the next commit starts the WAL
+// over (and a RESTART makes sure it does when the WAL gets long).
 class WalCheckpointer {
  public:
-  static constexpr int kEveryMs = 250;
+  // Each checkpoint syncs the database file, which stalls the writer's own writes for a moment
+  // (the file system's journal): a few large ones cost the commits less than many small ones.
+  static constexpr int kEveryMs = 2000;
+  // A WAL this long (pages: 64 MiB at 4 KiB) is checkpointed with RESTART, which waits for the
+  // writer and has the next commit write the WAL from its start.
+  static constexpr int kRestartFrames = 16384;
 
   explicit WalCheckpointer(sqlite3* db) : db_(db), thread_([this] { Run(); }) {}
   ~WalCheckpointer() {
@@ -395,7 +401,13 @@ class WalCheckpointer {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::milliseconds(kEveryMs), [this] { return stop_; })) {
       lock.unlock();
-      int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int wal_frames = 0;
+      int rc =
+          sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, nullptr);
+      if (rc == SQLITE_OK && wal_frames > kRestartFrames) {
+        // Writes never paused long enough for the WAL to start over: make them, once.
+        rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+      }
       if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
         log::Warn("sqlite: WAL checkpoint failed", {{"error", sqlite3_errmsg(db_)}});
       }
@@ -480,6 +492,12 @@ Result<StorePtr> OpenSqliteStore(const std::string& path, const StoreOptions& op
     if (sqlite3_open_v2(path.c_str(), &second, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         nullptr) == SQLITE_OK) {
       sqlite3_busy_timeout(second, options.timeout_ms);
+      // A connection learns the file is in WAL mode when it first reads it; until then it would
+      // not checkpoint at all.
+      if (sqlite3_exec(second, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        sqlite3_close_v2(second);
+        return SqliteError(SQLITE_ERROR, "cannot open " + path + " for checkpoints", "");
+      }
       SALESOS_RETURN_IF_ERROR(conn->RunScript("PRAGMA wal_autocheckpoint = 0"));
       checkpointer = std::make_unique<WalCheckpointer>(second);
     } else {

@@ -18,6 +18,7 @@
 #include "support/databases.h"  // Unwrap, REQUIRE_OK
 #include "support/postgres.h"
 #include "support/temp_dir.h"
+#include "support/process.h"
 
 namespace salesos::store {
 namespace {
@@ -477,6 +478,24 @@ TEST_CASE("sqlite store: the database file is created in WAL mode with foreign k
   CHECK(Unwrap(store->Query("PRAGMA foreign_keys")).at(0).GetInt(0) == 1);
   CHECK(Unwrap(store->Query("PRAGMA synchronous")).at(0).GetInt(0) == 1);  // NORMAL
   CHECK(Unwrap(store->Query("PRAGMA busy_timeout")).at(0).GetInt(0) == 5000);
+}
+
+TEST_CASE("sqlite store: commits leave the WAL to a checkpoint of its own, not to SQLite's",
+          "[store][sqlite]") {
+  SqliteDatabase db;
+  StorePtr store = db.Open();
+  // SQLite's own checkpoint would wait for 1,000 pages; the store's runs every 2 s.
+  CHECK(Unwrap(store->Query("PRAGMA wal_autocheckpoint")).at(0).GetInt(0) == 0);
+  REQUIRE(store->Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", {}).ok());
+  const auto before = std::filesystem::file_size(db.path());
+  for (int i = 0; i < 50; ++i) {  // about 100 pages, each row its own commit
+    REQUIRE(store->Exec("INSERT INTO notes (body) VALUES ($1)", {std::string(8000, 'x')}).ok());
+  }
+  // The rows reach the database file itself, with no checkpoint asked for here.
+  CHECK(testing::WaitFor(
+      [&] { return std::filesystem::file_size(db.path()) >= before + 50 * 8000; },
+      std::chrono::seconds(5)));
+  CHECK(Unwrap(store->Query("SELECT count(*) FROM notes")).at(0).GetInt(0) == 50);
 }
 
 TEST_CASE("sqlite store: an in-memory store keeps its data while it is open", "[store][sqlite]") {
