@@ -42,7 +42,9 @@ grep -q "<title>SalesOS</title>" <<<"$page" || fail "GET / is not the console: $
 grep -qi "^content-security-policy: default-src 'none'" "$work/console.head" || fail "GET / has no CSP"
 app="$(grep -o '/assets/[0-9a-f]*/js/app.js' <<<"$page" | head -n 1)"
 [ -n "$app" ] || fail "the console names no /assets/<release>/js/app.js"
-curl -fsS -m 5 "$url$app" | grep -q "ROUTES" || fail "GET $app is not the console's app.js"
+# (read whole first: grep -q stops reading at its match, and curl's broken pipe fails under pipefail)
+appjs="$(curl -fsS -m 5 "$url$app")" || fail "GET $app did not answer 200"
+grep -q "ROUTES" <<<"$appjs" || fail "GET $app is not the console's app.js"
 
 # Every service reaches every other: the data manager's health (auth calling the five others)
 # shows every component ok.
