@@ -237,7 +237,7 @@ if (goals.length) {
 }
 
 p('Notes. The peer (bench/peers/node: Express 5, jsonwebtoken HS256, bcryptjs, Socket.IO 4 with @socket.io/redis-adapter, ioredis; one process, no cluster) keeps its documents in Redis because MongoDB is not available here: one Redis GET where the original ran a MongoDB query, which favours the peer. ' +
-  'SalesOS runs as `./salesos up` runs it (access log on, rate limiter deciding every request in Redis, SQLite), with the AI debounce at 60 s so that neither side generates AI replies during the measures. ' +
+  'SalesOS runs as `./salesos up` runs it (access log on, rate limiter on: every request charged in Redis, in reserved batches, SQLite), with the AI debounce at 60 s so that neither side generates AI replies during the measures. ' +
   'Every load generator runs on the same cores as the stacks (their CPU is in the table above); open-loop latencies count from when each request was due. ' +
   `Fan-out clients are one Node process (${meta.fanoutClients} sockets): when its CPU nears 100 % the deliveries/s are the client's limit, not the server's.`);
 
