@@ -7,6 +7,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "salesos/core/log.h"
+
 namespace salesos::rpc {
 namespace {
 
@@ -17,27 +19,8 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 void AppendString(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  log::AppendJsonEscaped(out, s);
   out += '"';
 }
 
