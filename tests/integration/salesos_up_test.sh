@@ -12,9 +12,14 @@ export SALESOS_REDIS_PORT=$(( 30000 + RANDOM % 20000 ))
 # Services on their default Unix sockets in the run folder (the integration suite covers TCP).
 up_pid=""
 cleanup() {
-  [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null || true
-  pkill -KILL -f -- "--data-dir=$SALESOS_DATA_DIR" 2>/dev/null || true
-  pkill -KILL -f -- "--dir $SALESOS_DATA_DIR" 2>/dev/null || true
+  # A failed check leaves `up` running: SIGTERM lets it stop its children (Redis's process title
+  # does not show its arguments, so only `up` knows its pid), then whatever still runs is killed.
+  if [ -n "$up_pid" ] && kill -0 "$up_pid" 2>/dev/null; then
+    kill -TERM "$up_pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$up_pid" 2>/dev/null || true
+  fi
+  pkill -KILL -f -- "$SALESOS_DATA_DIR" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
