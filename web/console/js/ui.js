@@ -387,3 +387,31 @@ export function pager({ load, render, label = "Pages" }) {
   el.first();
   return el;
 }
+
+// A button that copies `text` to the clipboard (`label` names it for screen readers).
+export function copyButton(text, label) {
+  return h("button", {
+    type: "button", "aria-label": label,
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        toast("Copied", "ok", 1500);
+      } catch {
+        toast("Copy failed: select the text and copy it", "error");
+      }
+    },
+  }, "Copy");
+}
+
+// Every IANA time zone the browser knows, as select options, UTC and `current` included.
+export function timeZoneOptions(current) {
+  let zones = [];
+  try {
+    zones = Intl.supportedValuesOf("timeZone");
+  } catch {
+    zones = [];
+  }
+  if (!zones.includes("UTC")) zones.unshift("UTC");
+  if (current && !zones.includes(current)) zones.unshift(current);
+  return zones.map((z) => [z, z]);
+}

@@ -8,7 +8,7 @@
 import { api, listAll } from "../api.js";
 import {
   h, mount, field, onSubmit, showErrors, toast, confirmDialog, table, pageHeader, badge, spinner,
-  loadInto, errorBox, formatNumber, formatTime, relativeTime, debounce, pager } from "../ui.js";
+  loadInto, errorBox, formatNumber, formatTime, relativeTime, debounce, pager, timeZoneOptions } from "../ui.js";
 import { hasRole } from "../app.js";
 import { live } from "../live.js";
 import { OPERATORS, operatorLabel } from "../rules.js";
@@ -651,13 +651,5 @@ function cleanAction(a) {
 }
 
 function timezoneField(value) {
-  let zones = [];
-  try {
-    zones = Intl.supportedValuesOf("timeZone");
-  } catch {
-    zones = [];
-  }
-  if (!zones.includes("UTC")) zones.unshift("UTC");
-  if (value && !zones.includes(value)) zones.unshift(value);
-  return field({ label: "Time zone", name: "schedule.timezone", type: "select", value, options: zones.map((z) => [z, z]) });
+  return field({ label: "Time zone", name: "schedule.timezone", type: "select", value, options: timeZoneOptions(value) });
 }

@@ -6,8 +6,7 @@
 import { api, listAll } from "../api.js";
 import {
   h, mount, field, onSubmit, nest, toast, confirmDialog, modal, pageHeader, badge, loadInto,
-  formatTime, relativeTime,
-} from "../ui.js";
+  formatTime, relativeTime, copyButton, timeZoneOptions } from "../ui.js";
 import { hasRole } from "../app.js";
 import { live } from "../live.js";
 
@@ -43,17 +42,6 @@ const PLATFORMS = {
 };
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];
 
-function timezones(current) {
-  let zones = [];
-  try {
-    zones = Intl.supportedValuesOf("timeZone");
-  } catch {
-    zones = [];
-  }
-  if (!zones.includes("UTC")) zones.unshift("UTC");
-  if (current && !zones.includes(current)) zones.unshift(current);
-  return zones.map((z) => [z, z]);
-}
 
 // The settings' inputs, named as the API's paths (settings.businessHours.schedule.mon).
 function settingsFields(settings = {}) {
@@ -66,7 +54,7 @@ function settingsFields(settings = {}) {
     h("fieldset", { class: "business-hours" },
       h("legend", null, "Business hours"),
       field({ label: "Use business hours", name: "settings.businessHours.enabled", type: "checkbox", value: hours.enabled }),
-      field({ label: "Time zone", name: "settings.businessHours.timezone", type: "select", value: hours.timezone || localZone, options: timezones(hours.timezone || localZone) }),
+      field({ label: "Time zone", name: "settings.businessHours.timezone", type: "select", value: hours.timezone || localZone, options: timeZoneOptions(hours.timezone || localZone) }),
       h("div", { class: "hours-grid" }, DAYS.map(([key, label]) => field({
         label, name: `settings.businessHours.schedule.${key}`, value: schedule[key] || "", placeholder: "closed",
         help: key === "mon" ? "e.g. 09:00-17:00 or 09:00-12:00,13:00-17:30; empty: closed" : "",
@@ -99,19 +87,6 @@ function hoursSummary(settings = {}) {
   return days.length ? `${days.join(" · ")} (${hours.timezone || "UTC"})` : `closed every day (${hours.timezone || "UTC"})`;
 }
 
-function copyButton(text, label) {
-  return h("button", {
-    type: "button", "aria-label": label,
-    onclick: async () => {
-      try {
-        await navigator.clipboard.writeText(text);
-        toast("Copied", "ok", 1500);
-      } catch {
-        toast("Copy failed: select the text and copy it", "error");
-      }
-    },
-  }, "Copy");
-}
 
 export async function integrations(root) {
   const canWrite = hasRole("admin");

@@ -5,7 +5,7 @@
 import { api, listAll } from "../api.js";
 import {
   h, mount, field, onSubmit, toast, confirmDialog, modal, table, pageHeader, badge, loadInto,
-  formatNumber, formatTime, relativeTime, nextId, pager } from "../ui.js";
+  formatNumber, formatTime, relativeTime, nextId, pager, copyButton } from "../ui.js";
 
 const EVENT_TYPES = [
   ["Messages", ["message.received", "message.sent", "message.failed"]],
@@ -18,19 +18,6 @@ const EVENT_TYPES = [
 const DELIVERY_KIND = { succeeded: "ok", failed: "bad", pending: "warn" };
 
 
-function copyButton(text, label) {
-  return h("button", {
-    type: "button", "aria-label": label,
-    onclick: async () => {
-      try {
-        await navigator.clipboard.writeText(text);
-        toast("Copied", "ok", 1500);
-      } catch {
-        toast("Copy failed: select the text and copy it", "error");
-      }
-    },
-  }, "Copy");
-}
 
 // The events picker: a labelled group of checkboxes, with "all events" ("*"), whose errors land
 // under it (a .field named "events").
