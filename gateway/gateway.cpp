@@ -75,12 +75,29 @@ struct HttpMetrics {
       "salesos_http_rate_limited_total",
       "API requests refused with 429 by the gateway's rate limits, by scope (ip or user).",
       {"scope"});
+  metrics::Family<metrics::Counter>& overloaded = metrics::DefaultRegistry().AddCounter(
+      "salesos_http_overloaded_total",
+      "Requests and connections refused at once because the gateway was at a bound: limit "
+      "in_flight or upstream_in_flight (503, by upstream), connections (503), connections_per_ip "
+      "(429) or connections_overflow (closed unanswered).",
+      {"limit", "upstream"});
 
   static HttpMetrics& Get() {
     static HttpMetrics* m = new HttpMetrics();
     return *m;
   }
 };
+
+// The upstream names of `upstreams`, for the in-flight bounds.
+std::vector<std::string> UpstreamNames(const Upstreams& upstreams) {
+  std::vector<std::string> names;
+  for (const auto& [name, addr] : upstreams.addresses()) {
+    names.push_back(name);
+  }
+  return names;
+}
+
+constexpr char kWebhookUpstream[] = "webhook_ingest";
 
 // The route label of a request: its proto route template, a hand-written route, or "unmatched"
 // (never the raw path, whose ids would make a series per object).
@@ -197,7 +214,8 @@ Gateway::Gateway(GatewayOptions options, Router router, Upstreams upstreams,
       redis_(std::move(redis)),
       limiter_(std::move(limiter)),
       blocking_(2),
-      admission_(4) {}
+      admission_(4),
+      in_flight_limiter_(options_.in_flight, UpstreamNames(upstreams_)) {}
 
 Gateway::~Gateway() {
   admission_.Shutdown();
@@ -217,6 +235,10 @@ std::string Gateway::RequestIdFor(const Request& req) {
     }
   }
   return NewUuidV7();
+}
+
+void Gateway::CountOverloaded(std::string_view limit, std::string_view upstream) {
+  HttpMetrics::Get().overloaded.WithLabels({limit, upstream}).Inc();
 }
 
 Response Gateway::Error(unsigned version, bool keep_alive, const Status& status,
@@ -281,6 +303,31 @@ void Gateway::Handle(Request&& req, const std::string& remote_ip, Respond respon
 
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
+
+  // A request for a service takes a slot until answered, or is refused now: queueing it would
+  // only grow memory and answer later with a timeout.
+  const std::string upstream = path == "/webhooks/meta" ? kWebhookUpstream
+                               : match.route != nullptr ? match.route->upstream
+                                                        : "";
+  if (!upstream.empty()) {
+    InFlightLimiter::Decision decision = in_flight_limiter_.TryAcquire(upstream);
+    if (!decision.permit) {
+      bool total = decision.refusal == InFlightLimiter::Refusal::kTotal;
+      CountOverloaded(total ? "in_flight" : "upstream_in_flight", upstream);
+      answer(Error(version, keep_alive,
+                   Unavailable(std::string("the gateway is at its bound of ") +
+                               std::to_string(decision.limit) + " requests in flight" +
+                               (total ? "" : " to " + upstream) + "; retry in 1 s")
+                       .WithRetryAfter(1),
+                   request_id));
+      return;
+    }
+    answer = [permit = std::make_shared<InFlightLimiter::Permit>(std::move(*decision.permit)),
+              answer = std::move(answer)](Response res) {
+      permit->Release();
+      answer(std::move(res));
+    };
+  }
 
   if (path == "/healthz") {
     answer(JsonResponse(200, version, keep_alive, "{\"status\":\"ok\"}", request_id));

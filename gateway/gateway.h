@@ -10,6 +10,11 @@
 // for every route: the request's If-Match goes to the service as `if-match` metadata, and a
 // service's `etag` initial metadata comes back as the ETag header. Independent of the connection
 // handling (http_session), thread-safe.
+//
+// Overload: a request bound for a service (a proto route or /webhooks/meta) holds a slot of the
+// InFlightLimiter until it is answered; with none free (GatewayOptions::in_flight, in all and per
+// service) it is answered 503 UNAVAILABLE with Retry-After: 1 at once, never queued. /healthz,
+// /readyz and the console take no slot.
 
 #include <boost/beast/http.hpp>
 
@@ -21,6 +26,7 @@
 #include <vector>
 
 #include "console.h"
+#include "in_flight_limiter.h"
 #include "rate_limiter.h"
 #include "router.h"
 #include "salesos/redis/redis.h"
@@ -48,6 +54,8 @@ struct GatewayOptions {
   std::vector<std::pair<std::string, std::function<Status()>>> readiness_checks;
   // The web console at / (console.h); nullptr: none (those paths answer 404).
   std::shared_ptr<const Console> console;
+  // Requests bound for the services at once, in all and per service (503 beyond).
+  InFlightLimits in_flight;
 };
 
 class Gateway {
@@ -63,12 +71,17 @@ class Gateway {
   // An error answer with the JSON body, X-Request-Id and the request's keep-alive.
   static Response Error(unsigned version, bool keep_alive, const Status& status,
                         const std::string& request_id);
+  // Counts one request refused for overload (salesos_http_overloaded_total): `limit` names the
+  // bound (in_flight, upstream_in_flight, connections, connections_per_ip, connections_overflow),
+  // `upstream` the service for the in-flight bounds.
+  static void CountOverloaded(std::string_view limit, std::string_view upstream);
   // X-Request-Id of the client when it is sane (≤ 64 of [A-Za-z0-9._-]), else a new UUIDv7.
   static std::string RequestIdFor(const Request& req);
 
   const Router& router() const { return router_; }
   // Requests received and not answered yet (for draining on shutdown).
   int64_t in_flight() const { return in_flight_.load(); }
+  const InFlightLimiter& in_flight_limiter() const { return in_flight_limiter_; }
   // After SIGTERM: /readyz answers 503 "draining" (the load balancer stops sending), and every
   // answer from now on closes its connection, so keep-alive clients reconnect to another replica
   // while the requests already here are still served.
@@ -104,6 +117,7 @@ class Gateway {
   // Rate-limit decisions wait for Redis: on these threads, never on the I/O threads, which would
   // otherwise sit idle through every round trip (they cost 60 % of /me's throughput there).
   rpc::WorkPool admission_;
+  InFlightLimiter in_flight_limiter_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> draining_{false};
 };

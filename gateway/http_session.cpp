@@ -14,9 +14,20 @@ namespace salesos::gateway {
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
+namespace {
+
+constexpr size_t kFirstReadBytes = 4096;
+
+}  // namespace
+
 HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway& gateway, SessionLimits limits,
-                         RealtimeHub* hub)
-    : stream_(std::move(socket)), gateway_(gateway), limits_(limits), hub_(hub) {
+                         RealtimeHub* hub, ConnectionLimiter::Ticket ticket)
+    : stream_(std::move(socket)),
+      gateway_(gateway),
+      limits_(limits),
+      hub_(hub),
+      keep_alive_timer_(stream_.get_executor()),
+      ticket_(std::move(ticket)) {
   beast::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   remote_ip_ = ec ? "" : ep.address().to_string();
@@ -38,7 +49,52 @@ void HttpSession::DoRead() {
   // read under the largest limit and the target's own limit is applied in OnHeader.
   parser_->body_limit(std::max(
       {limits_.max_body_bytes, limits_.max_webhook_body_bytes, limits_.max_upload_body_bytes}));
-  stream_.expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
+  if (first_request_ || buffer_.size() > 0) {
+    // A new connection owes its first request at once; pipelined bytes have started the next.
+    first_request_ = false;
+    ReadHeader();
+    return;
+  }
+  // Keep-alive: the next request may take its time to start (then it has the header timeout).
+  // The wait has no timer of its own: while answers are owed the connection is not idle, and once
+  // they are written the keep-alive timer bounds it (ArmKeepAlive).
+  awaiting_request_ = true;
+  stream_.expires_never();
+  stream_.async_read_some(
+      buffer_.prepare(kFirstReadBytes),
+      beast::bind_front_handler(&HttpSession::OnFirstBytes, shared_from_this()));
+  ArmKeepAlive();
+}
+
+void HttpSession::ArmKeepAlive() {
+  if (!awaiting_request_ || writing_ || !pending_.empty()) {
+    return;
+  }
+  keep_alive_timer_.expires_after(std::chrono::milliseconds(limits_.keep_alive_timeout_ms));
+  keep_alive_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (!ec && self && self->awaiting_request_ && self->pending_.empty() && !self->writing_) {
+      self->Close();  // idle for the whole keep-alive timeout
+    }
+  });
+}
+
+void HttpSession::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  awaiting_request_ = false;
+  keep_alive_timer_.cancel();
+  if (ec) {
+    OnRead(ec, 0);
+    return;
+  }
+  buffer_.commit(bytes);
+  ReadHeader();
+}
+
+void HttpSession::ReadHeader() {
+  auto now = std::chrono::steady_clock::now();
+  request_deadline_ = now + std::chrono::milliseconds(limits_.read_timeout_ms);
+  stream_.expires_at(
+      std::min(*request_deadline_, now + std::chrono::milliseconds(limits_.header_timeout_ms)));
   // The head first: the body limit depends on the target.
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
@@ -49,6 +105,11 @@ void HttpSession::OnHeader(beast::error_code ec, size_t bytes) {
     OnRead(ec, bytes);
     return;
   }
+  if (ticket_.verdict() != ConnectionLimiter::Verdict::kAdmitted) {
+    RefuseOverflow();
+    return;
+  }
+  stream_.expires_at(*request_deadline_);  // the body has what is left of the read timeout
   body_limit_ = BodyLimitFor(parser_->get());
   auto length = parser_->content_length();
   if (length && *length > body_limit_) {
@@ -88,8 +149,33 @@ void HttpSession::RejectAndClose(const Status& status, unsigned http_status) {
   Complete(slot, std::move(res));
 }
 
+void HttpSession::RefuseOverflow() {
+  const Request& head = parser_->get();
+  std::string_view target = head.target();
+  if (target.substr(0, target.find('?')) == "/healthz") {
+    // Probes answer however busy the gateway is: a liveness probe must not restart it for that.
+    closing_ = true;
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+    return;
+  }
+  reading_ = false;
+  if (ticket_.verdict() == ConnectionLimiter::Verdict::kOverPerIp) {
+    Gateway::CountOverloaded("connections_per_ip", "");
+    RejectAndClose(
+        ResourceExhausted("too many connections from this address; retry in 1 s").WithRetryAfter(1),
+        429);
+    return;
+  }
+  Gateway::CountOverloaded("connections", "");
+  RejectAndClose(Unavailable("the gateway holds as many connections as it may; retry in 1 s")
+                     .WithRetryAfter(1),
+                 503);
+}
+
 void HttpSession::OnRead(beast::error_code ec, size_t) {
   reading_ = false;
+  request_deadline_.reset();
   if (ec == http::error::end_of_stream || ec == net::error::eof ||
       ec == net::error::connection_reset || ec == beast::error::timeout ||
       ec == net::error::operation_aborted) {
@@ -176,6 +262,7 @@ void HttpSession::WriteNext() {
     in_flight_->keep_alive(false);
   }
   bool close = !in_flight_->keep_alive();
+  // Sets the write's timer only: a pending read keeps its own.
   stream_.expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
   http::async_write(stream_, *in_flight_,
                     beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), close));
@@ -197,10 +284,12 @@ void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
     return;
   }
   DoRead();
+  ArmKeepAlive();  // when the read was already waiting for the next request
 }
 
 void HttpSession::Close() {
   closing_ = true;
+  keep_alive_timer_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   stream_.close();

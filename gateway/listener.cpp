@@ -8,8 +8,22 @@ namespace salesos::gateway {
 
 namespace net = boost::asio;
 
-Listener::Listener(net::io_context& ioc, Gateway& gateway, SessionLimits limits, RealtimeHub* hub)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), gateway_(gateway), limits_(limits), hub_(hub) {}
+namespace {
+
+// How long accepting pauses after it failed (EMFILE and the like clear as connections close).
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+
+}  // namespace
+
+Listener::Listener(net::io_context& ioc, Gateway& gateway, SessionLimits limits, RealtimeHub* hub,
+                   ConnectionLimits connections)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      gateway_(gateway),
+      limits_(limits),
+      hub_(hub),
+      connections_(ConnectionLimiter::Make(connections)),
+      retry_timer_(acceptor_.get_executor()) {}
 
 Status Listener::Listen(const net::ip::tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -33,25 +47,43 @@ void Listener::Stop() {
   net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
+    self->retry_timer_.cancel();
   });
 }
 
 void Listener::DoAccept() {
   acceptor_.async_accept(
-      net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                           net::ip::tcp::socket socket) {
-        if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) {
-          return;
-        }
-        if (ec) {
-          log::Warn("accept failed", {{"error", ec.message()}});
-        } else {
-          std::make_shared<HttpSession>(std::move(socket), self->gateway_, self->limits_,
-                                        self->hub_)
-              ->Run();
-        }
-        self->DoAccept();
+      net::make_strand(ioc_),
+      [self = shared_from_this()](boost::system::error_code ec, net::ip::tcp::socket socket) {
+        self->OnAccept(ec, std::move(socket));
       });
+}
+
+void Listener::OnAccept(boost::system::error_code ec, net::ip::tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+    return;
+  }
+  if (ec) {
+    log::Warn("accept failed", {{"error", ec.message()}});
+    retry_timer_.expires_after(kAcceptRetryDelay);
+    retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+      if (!wait_ec && self->acceptor_.is_open()) {
+        self->DoAccept();
+      }
+    });
+    return;
+  }
+  boost::system::error_code ep_ec;
+  auto ep = socket.remote_endpoint(ep_ec);
+  ConnectionLimiter::Ticket ticket = connections_->Admit(ep_ec ? "" : ep.address().to_string());
+  if (ticket.verdict() == ConnectionLimiter::Verdict::kDropped) {
+    Gateway::CountOverloaded("connections_overflow", "");
+    socket.close(ep_ec);
+  } else {
+    std::make_shared<HttpSession>(std::move(socket), gateway_, limits_, hub_, std::move(ticket))
+        ->Run();
+  }
+  DoAccept();
 }
 
 }  // namespace salesos::gateway

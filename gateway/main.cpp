@@ -57,7 +57,24 @@ int main(int argc, char** argv) {
   config.Add("max-upload-bytes", "33554432",
              "largest body of an upload route (a file, e.g. a contacts CSV) accepted (413 beyond)");
   config.Add("max-header-bytes", "16384", "largest request head accepted (431 beyond)");
-  config.Add("read-timeout-ms", "30000", "time to read a request, and keep-alive idle time");
+  config.Add("read-timeout-ms", "30000", "time to read a whole request, from its first byte");
+  config.Add("header-timeout-ms", "10000",
+             "time to read a request's head, from its first byte (a connection's first request: "
+             "from the accept); cuts slow-loris clients");
+  config.Add("keep-alive-timeout-ms", "30000",
+             "time an idle keep-alive connection is held waiting for its next request");
+  config.Add("max-connections", "10000",
+             "HTTP connections held at most (beyond: 503 with Retry-After, /healthz still 200; "
+             "WebSockets count against --ws-max-connections instead; 0: no bound)");
+  config.Add("max-connections-per-ip", "0",
+             "HTTP connections from one client address at most (beyond: 429 with Retry-After; "
+             "0: no bound; leave 0 behind a proxy)");
+  config.Add("max-in-flight", "1024",
+             "requests to the services (API routes and webhooks) in flight at most (beyond: 503 "
+             "with Retry-After at once; 0: no bound)");
+  config.Add("max-in-flight-per-upstream", "512",
+             "requests to any one service in flight at most (beyond: 503 with Retry-After at "
+             "once; 0: no bound)");
   config.Add("pipeline-limit", "16", "pipelined requests pending per connection");
   config.Add("upstream-timeout-ms", "10000", "deadline of each call to a service");
   config.Add("transfer-timeout-ms", "120000",
@@ -78,6 +95,10 @@ int main(int argc, char** argv) {
              "events queued for one WebSocket at most before it is closed as too slow (1008)");
   config.Add("ws-send-queue-bytes", "4194304",
              "bytes queued for one WebSocket at most before it is closed as too slow (1008)");
+  config.Add("ws-max-messages-per-sec", "20",
+             "messages (and ping/pong frames) a WebSocket client may send a second, in bursts of "
+             "--ws-message-burst, before it is closed (1008; 0: no limit)");
+  config.Add("ws-message-burst", "40", "messages a WebSocket client may send at once");
   config.Add("ws-reverify-interval-ms", "30000",
              "how often an open WebSocket's token is checked again (closed with 4001 once expired "
              "or revoked)");
@@ -140,6 +161,12 @@ int main(int argc, char** argv) {
   realtime.max_per_workspace = static_cast<size_t>(config.GetInt("ws-max-per-workspace"));
   realtime.send_queue.max_frames = static_cast<size_t>(config.GetInt("ws-send-queue-frames"));
   realtime.send_queue.max_bytes = static_cast<size_t>(config.GetInt("ws-send-queue-bytes"));
+  if (config.GetInt("ws-max-messages-per-sec") < 0 || config.GetInt("ws-message-burst") < 1) {
+    Die("bad configuration: --ws-max-messages-per-sec (SALESOS_WS_MAX_MESSAGES_PER_SEC) must be "
+        "at least 0 (no limit) and --ws-message-burst (SALESOS_WS_MESSAGE_BURST) at least 1");
+  }
+  realtime.max_messages_per_second = static_cast<double>(config.GetInt("ws-max-messages-per-sec"));
+  realtime.message_burst = static_cast<double>(config.GetInt("ws-message-burst"));
 
   auto proxies = gateway::TrustedProxies::Parse(config.Get("trusted-proxies"));
   if (!proxies.ok()) {
@@ -205,6 +232,18 @@ int main(int argc, char** argv) {
   options.transfer_timeout_ms = static_cast<int>(config.GetInt("transfer-timeout-ms"));
   options.access_log = config.GetBool("access-log");
   options.trusted_proxies = std::move(proxies).value();
+  gateway::ConnectionLimits connection_limits;
+  for (const char* flag : {"max-connections", "max-connections-per-ip", "max-in-flight",
+                           "max-in-flight-per-upstream"}) {
+    if (config.GetInt(flag) < 0) {
+      Die("bad configuration: --" + std::string(flag) + " (" + Config::EnvName(flag) +
+          ") must be at least 0 (no bound)");
+    }
+  }
+  options.in_flight.total = config.GetInt("max-in-flight");
+  options.in_flight.per_upstream = config.GetInt("max-in-flight-per-upstream");
+  connection_limits.max_connections = static_cast<size_t>(config.GetInt("max-connections"));
+  connection_limits.max_per_ip = static_cast<size_t>(config.GetInt("max-connections-per-ip"));
   if (config.GetBool("console")) {
     auto console = config.Get("console-dir").empty()
                        ? gateway::Console::Embedded()
@@ -228,7 +267,19 @@ int main(int argc, char** argv) {
   limits.max_body_bytes = static_cast<size_t>(config.GetInt("max-body-bytes"));
   limits.max_upload_body_bytes = static_cast<size_t>(config.GetInt("max-upload-bytes"));
   limits.max_header_bytes = static_cast<size_t>(config.GetInt("max-header-bytes"));
+  for (const char* flag : {"read-timeout-ms", "header-timeout-ms", "keep-alive-timeout-ms"}) {
+    if (config.GetInt(flag) < 100 || config.GetInt(flag) > 3600LL * 1000) {
+      Die("bad configuration: --" + std::string(flag) + " (" + Config::EnvName(flag) +
+          ") must be between 100 and 3600000");
+    }
+  }
+  if (config.GetInt("header-timeout-ms") > config.GetInt("read-timeout-ms")) {
+    Die("bad configuration: --header-timeout-ms (SALESOS_HEADER_TIMEOUT_MS) must not be more than "
+        "--read-timeout-ms (SALESOS_READ_TIMEOUT_MS): the head is part of the request");
+  }
   limits.read_timeout_ms = static_cast<int>(config.GetInt("read-timeout-ms"));
+  limits.header_timeout_ms = static_cast<int>(config.GetInt("header-timeout-ms"));
+  limits.keep_alive_timeout_ms = static_cast<int>(config.GetInt("keep-alive-timeout-ms"));
   limits.pipeline_limit = static_cast<size_t>(std::max<int64_t>(1, config.GetInt("pipeline-limit")));
 
   auto hp = ParseHostPort(config.Get("http-addr"), "--http-addr (SALESOS_HTTP_ADDR)");
@@ -254,7 +305,7 @@ int main(int argc, char** argv) {
   });
 
   net::io_context ioc(threads);
-  auto listener = std::make_shared<gateway::Listener>(ioc, gw, limits, &hub);
+  auto listener = std::make_shared<gateway::Listener>(ioc, gw, limits, &hub, connection_limits);
   Status st = listener->Listen({address, hp->port});
   if (!st.ok()) {
     Die("bad configuration: --http-addr (SALESOS_HTTP_ADDR): " + st.message());
@@ -266,6 +317,13 @@ int main(int argc, char** argv) {
       Die("bad configuration: --port-file: " + st.message());
     }
   }
+  metrics::CollectorHandle http_connections = metrics::DefaultRegistry().AddCollector(
+      "salesos_http_connections",
+      "HTTP connections open at this gateway (admitted; upgraded WebSockets not included).",
+      metrics::Kind::kGauge, {}, [&listener] {
+        return std::vector<metrics::Sample>{
+            {{}, static_cast<double>(listener->connections().connections())}};
+      });
   listener->Start();
   std::vector<std::thread> pool;
   for (int i = 0; i < threads; ++i) {
@@ -289,6 +347,7 @@ int main(int argc, char** argv) {
   }
   hub.Shutdown();
   ws_connections.Reset();
+  http_connections.Reset();
   if (*metrics_server) {
     (*metrics_server)->Stop();
   }

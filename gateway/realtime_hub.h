@@ -59,6 +59,10 @@ struct RealtimeOptions {
   int reverify_interval_ms = 30'000;
   size_t max_message_bytes = 4 * 1024;  // of a client's message (closed with 1009 beyond)
   SendQueueLimits send_queue;           // per session (closed with 1008 beyond)
+  // A client's messages and ping/pong frames, per second, in bursts of message_burst (closed
+  // with 1008 beyond). 0: no limit.
+  double max_messages_per_second = 20;
+  double message_burst = 40;
 };
 
 // What an accepted upgrade request asked for.

@@ -25,6 +25,12 @@ struct WebSocketMetrics {
                       "Realtime events not delivered because a WebSocket's send queue was full "
                       "(the socket is closed as too slow).")
           .Get();
+  metrics::Counter& flooded =
+      metrics::DefaultRegistry()
+          .AddCounter("salesos_websocket_flood_closed_total",
+                      "WebSockets closed (1008) for sending messages or ping/pong frames faster "
+                      "than --ws-max-messages-per-sec.")
+          .Get();
   static WebSocketMetrics& Get() {
     static WebSocketMetrics* m = new WebSocketMetrics();
     return *m;
@@ -79,6 +85,8 @@ WebSocketSession::WebSocketSession(net::ip::tcp::socket&& socket, RealtimeHub& h
       hub_(hub),
       remote_ip_(std::move(remote_ip)),
       queue_(hub.options().send_queue),
+      inbound_(hub.options().max_messages_per_second, hub.options().message_burst,
+               MonotonicMillis()),
       close_timer_(strand_),
       reverify_timer_(strand_) {}
 
@@ -114,6 +122,13 @@ void WebSocketSession::Run(Request&& req) {
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
   ws_.read_message_max(options.max_message_bytes);
+  // Ping and pong frames are answered inside Beast's read and never reach OnRead: they are
+  // counted here. Nothing may be started on the stream from the callback, so the close is posted.
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::close && !closing_ && !inbound_.Take(MonotonicMillis())) {
+      net::post(strand_, [self = shared_from_this()] { self->Flooded(); });
+    }
+  });
   ws_.set_option(websocket::stream_base::decorator(
       [bearer = admission_.bearer_subprotocol](websocket::response_type& res) {
         res.set(http::field::server, "salesos-gateway");
@@ -282,6 +297,12 @@ void WebSocketSession::OnRead(beast::error_code ec, size_t) {
     Finish(std::move(why));
     return;
   }
+  if (!closing_ && !inbound_.Take(MonotonicMillis())) {
+    Flooded();
+    read_buffer_.consume(read_buffer_.size());
+    DoRead();  // for the client's close frame
+    return;
+  }
   if (ws_.got_text() && !closing_) {
     std::string_view message(static_cast<const char*>(read_buffer_.cdata().data()),
                              read_buffer_.size());
@@ -291,6 +312,18 @@ void WebSocketSession::OnRead(beast::error_code ec, size_t) {
   }
   read_buffer_.consume(read_buffer_.size());
   DoRead();
+}
+
+void WebSocketSession::Flooded() {
+  if (closing_) {
+    return;
+  }
+  WebSocketMetrics::Get().flooded.Inc();
+  log::Warn("ws client over its message rate",
+            {{"workspaceId", admission_.caller.workspace_id},
+             {"perSecond", hub_.options().max_messages_per_second},
+             {"remote", remote_ip_}});
+  CloseWith(static_cast<uint16_t>(websocket::close_code::policy_error), "too many messages");
 }
 
 void WebSocketSession::ScheduleReverify() {

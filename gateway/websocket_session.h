@@ -9,6 +9,9 @@
 // live events, skipping any it already replayed. It answers {"type":"ping"} with a pong, pings an
 // idle client and drops one that stays silent, closes with
 //   1008 "too slow: send queue full"   when its send queue passes its bound (SendQueueLimits),
+//   1008 "too many messages"           when the client's messages and ping/pong frames pass
+//                                      max_messages_per_second (a token bucket, message_burst
+//                                      deep),
 //   1009                               for a client message over max_message_bytes (Beast),
 //   1001 "going away"                  when the gateway stops (GoAway),
 //   4001 "token expired or revoked"    when its token no longer passes (checked every
@@ -29,6 +32,7 @@
 #include "realtime_cursor.h"
 #include "realtime_hub.h"
 #include "send_queue.h"
+#include "token_bucket.h"
 
 namespace salesos::gateway {
 
@@ -55,6 +59,8 @@ class WebSocketSession final : public RealtimeSink,
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
+  // The client passed its message rate: closed with 1008.
+  void Flooded();
   void ScheduleReverify();
   // Starts the closing handshake (once the frame being written is out) and bounds it.
   void CloseWith(uint16_t code, std::string reason);
@@ -76,6 +82,7 @@ class WebSocketSession final : public RealtimeSink,
   bool closing_ = false;
   bool finished_ = false;
   SendQueue queue_;
+  TokenBucket inbound_;       // the client's messages and ping/pong frames
   RealtimeFramePtr writing_;  // the frame being written, out of the queue
   boost::beast::flat_buffer read_buffer_;
   boost::asio::steady_timer close_timer_;
