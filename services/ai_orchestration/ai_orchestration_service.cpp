@@ -413,7 +413,7 @@ Status AiOrchestrationService::DoPutSettings(const std::string& workspace_id,
     if (req.base_url().empty()) {
       bad.push_back({"baseUrl", "is required for an openai-compatible provider"});
     } else {
-      Status url = ai::CheckBaseUrl(req.base_url(), options_.allow_private_egress);
+      Status url = ai::CheckBaseUrl(req.base_url(), options_.Egress());
       if (!url.ok()) {
         for (const auto& v : url.violations()) {
           bad.push_back(v);

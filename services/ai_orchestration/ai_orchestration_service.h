@@ -25,6 +25,7 @@
 #include "provider_chain.h"
 #include "salesos/ai_orchestration/v1/ai_orchestration.grpc.pb.h"
 #include "salesos/core/time.h"
+#include "salesos/http/egress.h"
 #include "salesos/crypto/aead.h"
 #include "salesos/redis/redis.h"
 #include "salesos/rpc/caller.h"
@@ -39,6 +40,10 @@ struct AiServiceOptions {
   ai::ProviderSettings platform;
   // SALESOS_ALLOW_PRIVATE_EGRESS: tenant-set base URLs may reach private addresses.
   bool allow_private_egress = false;
+  // SALESOS_EGRESS_ALLOW: the private targets they may reach without that switch.
+  http::EgressAllowList egress_allow;
+
+  http::EgressPolicy Egress() const { return {allow_private_egress, egress_allow}; }
   // How long a campaign's facts and a business name are reused between replies (events about
   // them drop them at once).
   int64_t facts_ttl_ms = 30'000;

@@ -213,7 +213,11 @@ std::string SchemaName(std::string_view name) {
 
 ChatCompletionsClient::ChatCompletionsClient(bool allow_private_egress,
                                              ChatCompletionsOptions options)
-    : allow_private_egress_(allow_private_egress),
+    : ChatCompletionsClient(http::EgressPolicy{allow_private_egress, {}}, std::move(options)) {}
+
+ChatCompletionsClient::ChatCompletionsClient(http::EgressPolicy egress,
+                                             ChatCompletionsOptions options)
+    : egress_(std::move(egress)),
       options_(options),
       http_(std::make_unique<http::HttpClient>(
           http::HttpClientOptions{.max_response_bytes = options_.max_response_bytes,
@@ -252,7 +256,7 @@ Result<ChatCompletion> ChatCompletionsClient::Complete(const ProviderSettings& s
   req.timeout_ms = timeout_ms;
   // The egress guard resolves and vets the host; the client connects to exactly its addresses.
   auto guard = [&](const http::Url&, std::chrono::milliseconds left) {
-    return ResolveEgress(*url, allow_private_egress_, left);
+    return ResolveEgress(*url, egress_, left);
   };
   auto answer = http_->Send(req, guard);
   if (!answer.ok()) {

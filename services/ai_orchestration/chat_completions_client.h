@@ -26,6 +26,7 @@
 #include "llm_types.h"
 #include "salesos/core/status.h"
 #include "salesos/http/client.h"
+#include "salesos/http/egress.h"
 
 namespace salesos::ai {
 
@@ -47,7 +48,9 @@ struct ChatCompletionsOptions {
 
 class ChatCompletionsClient {
  public:
-  // allow_private_egress: whether base URLs may reach private addresses (egress_guard.h).
+  // egress: which private addresses base URLs may reach (egress_guard.h); a bool is
+  // EgressPolicy::allow_private alone.
+  explicit ChatCompletionsClient(http::EgressPolicy egress, ChatCompletionsOptions options = {});
   explicit ChatCompletionsClient(bool allow_private_egress, ChatCompletionsOptions options = {});
   ~ChatCompletionsClient();
   ChatCompletionsClient(const ChatCompletionsClient&) = delete;
@@ -59,7 +62,7 @@ class ChatCompletionsClient {
   Result<ChatCompletion> Complete(const ProviderSettings& settings, const LlmCall& call) const;
 
  private:
-  bool allow_private_egress_;
+  http::EgressPolicy egress_;
   ChatCompletionsOptions options_;
   std::unique_ptr<http::HttpClient> http_;
 };

@@ -75,17 +75,29 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url) {
 }
 
 Result<std::vector<boost::asio::ip::tcp::endpoint>> ResolveEgress(
+    const EndpointUrl& url, const http::EgressPolicy& policy, std::chrono::milliseconds timeout) {
+  return http::ResolveEgress(ToUrl(url), policy, timeout);
+}
+
+Result<std::vector<boost::asio::ip::tcp::endpoint>> ResolveEgress(
     const EndpointUrl& url, bool allow_private, std::chrono::milliseconds timeout) {
   return http::ResolveEgress(ToUrl(url), allow_private, timeout);
 }
 
 Status CheckBaseUrl(std::string_view url, bool allow_private,
                     std::chrono::milliseconds dns_timeout) {
+  http::EgressPolicy policy;
+  policy.allow_private = allow_private;
+  return CheckBaseUrl(url, policy, dns_timeout);
+}
+
+Status CheckBaseUrl(std::string_view url, const http::EgressPolicy& policy,
+                    std::chrono::milliseconds dns_timeout) {
   auto parsed = ParseEndpointUrl(url);
   if (!parsed.ok()) {
     return FieldError("baseUrl", parsed.status().message());
   }
-  auto resolved = ResolveEgress(*parsed, allow_private, dns_timeout);
+  auto resolved = ResolveEgress(*parsed, policy, dns_timeout);
   if (!resolved.ok() && resolved.status().code() == Code::kPermissionDenied) {
     return FieldError("baseUrl", resolved.status().message() +
                                      "; such addresses are not allowed for AI endpoints");

@@ -3,8 +3,9 @@
 // The egress policy for tenant-set LLM endpoints (SSRF guard): the base URL syntax AI endpoints
 // accept, on top of the shared guard of libs/http (salesos/http/egress.h), which refuses loopback,
 // private, link-local (including the cloud metadata address 169.254.169.254), CGNAT, multicast and
-// reserved addresses unless the operator allows private egress (SALESOS_ALLOW_PRIVATE_EGRESS=1,
-// for local models and tests).
+// reserved addresses unless the operator allows private egress: all of it
+// (SALESOS_ALLOW_PRIVATE_EGRESS=1, for local models and tests) or only the addresses, networks and
+// host names of SALESOS_EGRESS_ALLOW (http::EgressAllowList, e.g. "llm.internal:8000").
 //
 // The check is on the addresses the host resolves to, and ResolveEgress returns those addresses:
 // the client connects to exactly them, without resolving again, so a DNS answer that changes
@@ -52,15 +53,20 @@ Result<EndpointUrl> ParseEndpointUrl(std::string_view url);
 using http::IsPrivateAddress;
 
 // Resolves url's host (IP literals without DNS) within `timeout` and checks every address it
-// resolves to: one refused address refuses the URL. Errors: PermissionDenied (a refused address,
-// unless allow_private), Unavailable (the name does not resolve), DeadlineExceeded (DNS did not
-// answer in time).
+// resolves to: one refused address refuses the URL. Errors: PermissionDenied (a refused address
+// the policy does not admit), Unavailable (the name does not resolve), DeadlineExceeded (DNS did
+// not answer in time).
+Result<std::vector<boost::asio::ip::tcp::endpoint>> ResolveEgress(
+    const EndpointUrl& url, const http::EgressPolicy& policy, std::chrono::milliseconds timeout);
+// The same with only the all-or-nothing switch.
 Result<std::vector<boost::asio::ip::tcp::endpoint>> ResolveEgress(
     const EndpointUrl& url, bool allow_private, std::chrono::milliseconds timeout);
 
 // For saving settings: OkStatus, or FieldError("baseUrl", ...) for bad syntax or a host that
 // resolves to a refused address. A name that does not resolve right now is accepted (DNS can be
 // down for a moment); the call-time check refuses it then.
+Status CheckBaseUrl(std::string_view url, const http::EgressPolicy& policy,
+                    std::chrono::milliseconds dns_timeout = std::chrono::milliseconds(2000));
 Status CheckBaseUrl(std::string_view url, bool allow_private,
                     std::chrono::milliseconds dns_timeout = std::chrono::milliseconds(2000));
 

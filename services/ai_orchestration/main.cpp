@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
     c.Add("allow-private-egress", "false",
           "let workspace-set base URLs reach private, loopback and link-local addresses (local "
           "tests; never on a shared platform)");
+    c.Add("egress-allow", "",
+          "the private targets workspace-set base URLs may reach while every other private "
+          "address stays blocked: comma-separated networks, addresses and exact host names, "
+          "each with an optional :port (e.g. 10.1.2.0/24,llm.internal:8000,[fd00::/8])");
     rpc::AddDataKeySettings(c, "workspaces' LLM API keys");
   };
   def.make_services = [&](rpc::ServiceContext& ctx)
@@ -61,6 +65,20 @@ int main(int argc, char** argv) {
         *state.data_key);
     ai_orchestration::AiServiceOptions options;
     options.allow_private_egress = Truthy(ctx.config.Get("allow-private-egress"));
+    auto egress_allow = http::EgressAllowList::Parse(ctx.config.Get("egress-allow"));
+    if (!egress_allow.ok()) {
+      return InvalidArgument("bad configuration: --egress-allow (SALESOS_EGRESS_ALLOW): " +
+                             egress_allow.status().message());
+    }
+    options.egress_allow = std::move(*egress_allow);
+    if (options.allow_private_egress) {
+      log::Warn(
+          "SALESOS_ALLOW_PRIVATE_EGRESS is on: workspace-set AI endpoints may reach every private "
+          "address");
+    } else if (!options.egress_allow.empty()) {
+      log::Info("workspace-set AI endpoints may reach these private targets",
+                {{"egressAllow", options.egress_allow.ToString()}});
+    }
     int64_t timeout = ctx.config.GetInt("ai-timeout-ms");
     if (timeout < 100 || timeout > 120000) {
       return InvalidArgument(
@@ -88,7 +106,7 @@ int main(int argc, char** argv) {
     state.knowledge = std::make_unique<ai::KnowledgeBase>(*state.knowledge_store);
     // The platform's own endpoint is the operator's choice, so only tenant-set URLs are held to
     // the egress policy; the chain checks every call against it.
-    state.chain = std::make_unique<ai::ProviderChain>(options.allow_private_egress);
+    state.chain = std::make_unique<ai::ProviderChain>(options.Egress());
     state.peers = std::make_unique<ai::AiPeers>(
         ai::PeerChannels{ctx.peer("auth"), ctx.peer("campaign"), ctx.peer("conversation")},
         ctx.service_tokens);

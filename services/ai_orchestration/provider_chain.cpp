@@ -193,9 +193,13 @@ Status CheckJsonSchema(const json::value& value, const json::object& schema) {
   return Check(value, schema, "");
 }
 
+ProviderChain::ProviderChain(http::EgressPolicy egress, const Clock& clock,
+                             CircuitBreakerOptions breaker)
+    : client_(std::move(egress)), breaker_(clock, breaker) {}
+
 ProviderChain::ProviderChain(bool allow_private_egress, const Clock& clock,
                              CircuitBreakerOptions breaker)
-    : client_(allow_private_egress), breaker_(clock, breaker) {}
+    : ProviderChain(http::EgressPolicy{allow_private_egress, {}}, clock, breaker) {}
 
 LlmAttempt ProviderChain::Try(const ProviderSettings& settings, const LlmCall& call,
                               const OutputValidator& validator) {

@@ -38,6 +38,10 @@ inline constexpr int64_t kMaxRetryAfterMs = 300'000;
 
 class ProviderChain {
  public:
+  // `egress`: which private addresses tenant-set endpoints may reach (egress_guard.h); a bool is
+  // EgressPolicy::allow_private alone.
+  explicit ProviderChain(http::EgressPolicy egress, const Clock& clock = SystemClock(),
+                         CircuitBreakerOptions breaker = {});
   explicit ProviderChain(bool allow_private_egress, const Clock& clock = SystemClock(),
                          CircuitBreakerOptions breaker = {});
 

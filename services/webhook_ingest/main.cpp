@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
     c.Add("webhooks-allow-private", "false",
           "let outgoing webhook URLs be plain http and reach private, loopback and link-local "
           "addresses (local receivers and tests; never on a shared platform)");
+    c.Add("egress-allow", "",
+          "the private targets outgoing webhook URLs may reach (over plain http too) while "
+          "every other private address stays blocked: comma-separated networks, addresses and "
+          "exact host names, each with an optional :port (e.g. "
+          "10.1.2.0/24,hooks.internal:8443,[fd00::/8])");
     c.Add("webhooks-retry-base-ms", "30000",
           "the first retry delay of an outgoing webhook delivery; each next one doubles, at most "
           "1 h");
@@ -107,16 +112,26 @@ int main(int argc, char** argv) {
     delivery.allow_private = ctx.config.GetBool("webhooks-allow-private");
     delivery.retry_base_ms = retry_base_ms;
     delivery.timeout_ms = webhook_ingest::kDeliveryTimeoutMs;
+    auto egress_allow = http::EgressAllowList::Parse(ctx.config.Get("egress-allow"));
+    if (!egress_allow.ok()) {
+      return InvalidArgument("bad configuration: --egress-allow (SALESOS_EGRESS_ALLOW): " +
+                             egress_allow.status().message());
+    }
+    delivery.allow = std::move(*egress_allow);
     if (delivery.allow_private) {
       log::Warn(
           "SALESOS_WEBHOOKS_ALLOW_PRIVATE is on: outgoing webhooks may use plain http and reach "
           "private addresses");
+    } else if (!delivery.allow.empty()) {
+      log::Info("outgoing webhooks may reach these private targets",
+                {{"egressAllow", delivery.allow.ToString()}});
     }
     state.outgoing_store = std::make_unique<webhook_ingest::OutgoingStore>(ctx.store);
     state.deliverer = std::make_unique<webhook_ingest::OutgoingDeliverer>(
         *state.outgoing_store, *state.data_key, delivery);
     webhook_ingest::OutgoingServiceOptions outgoing;
     outgoing.allow_private = delivery.allow_private;
+    outgoing.allow = delivery.allow;
     auto* deliverer = state.deliverer.get();
     auto outgoing_service = std::make_unique<webhook_ingest::OutgoingWebhookServiceImpl>(
         *state.outgoing_store, *state.data_key, outgoing, ctx.pool,

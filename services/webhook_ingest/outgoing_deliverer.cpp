@@ -53,7 +53,7 @@ OutgoingDeliverer::OutgoingDeliverer(OutgoingStore& store, const crypto::Aead& d
   if (sender) {
     sender_ = std::move(sender);
   } else {
-    sender_ = [this, resolve = http::EgressResolver(options_.allow_private)](
+    sender_ = [this, resolve = http::EgressResolver({options_.allow_private, options_.allow})](
                   const http::HttpRequest& request) { return client_->Send(request, resolve); };
   }
   rpc::DueLoopOptions loop;

@@ -33,12 +33,14 @@
 #include "salesos/crypto/aead.h"
 #include "salesos/events/v1/events.pb.h"
 #include "salesos/http/client.h"
+#include "salesos/http/egress.h"
 #include "salesos/redis/redis.h"
 
 namespace salesos::webhook_ingest {
 
 struct DelivererOptions {
   bool allow_private = false;     // --webhooks-allow-private
+  http::EgressAllowList allow;    // --egress-allow: the private targets admitted without it
   int64_t retry_base_ms = 30000;  // --webhooks-retry-base-ms
   int timeout_ms = 10000;
   int concurrency = 4;

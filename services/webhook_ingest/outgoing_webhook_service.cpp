@@ -89,6 +89,7 @@ Status OutgoingWebhookServiceImpl::DoCreate(const rpc::Caller& caller, const v1:
   }
   http::EgressUrlRules rules;
   rules.allow_private = options_.allow_private;
+  rules.allow = options_.allow;
   rules.https_only_unless_private = true;
   rules.max_length = kMaxWebhookUrlLength;
   rules.dns_timeout = options_.dns_timeout;

@@ -26,6 +26,7 @@ namespace salesos::webhook_ingest {
 
 struct OutgoingServiceOptions {
   bool allow_private = false;  // --webhooks-allow-private: private targets and plain http
+  http::EgressAllowList allow;  // --egress-allow: these private targets (plain http too)
   std::chrono::milliseconds dns_timeout{2000};
 };
 

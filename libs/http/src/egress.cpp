@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
+#include <utility>
 
 namespace salesos::http {
 namespace {
@@ -78,7 +80,242 @@ bool IsPrivateV6(const ip::address_v6& a6) {
   return false;
 }
 
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as its IPv4 address; others as they are.
+ip::address Unmapped(const ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return ip::make_address_v4(ip::v4_mapped, a.to_v6());
+  }
+  return a;
+}
+
+bool InNetwork(const ip::address& a, const ip::address& base, int prefix) {
+  if (a.is_v4() != base.is_v4()) {
+    return false;
+  }
+  if (a.is_v4()) {
+    return InV4(a.to_v4().to_uint(), base.to_v4().to_uint(), prefix);
+  }
+  auto x = a.to_v6().to_bytes();
+  auto y = base.to_v6().to_bytes();
+  for (int i = 0; i < 16 && prefix > 0; ++i, prefix -= 8) {
+    uint8_t mask = prefix >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - prefix));
+    if ((x[i] & mask) != (y[i] & mask)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// `a` with every bit past `prefix` cleared.
+ip::address NetworkOf(const ip::address& a, int prefix) {
+  if (a.is_v4()) {
+    uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+    return ip::address_v4(a.to_v4().to_uint() & mask);
+  }
+  auto b = a.to_v6().to_bytes();
+  for (int i = 0; i < 16; ++i, prefix -= 8) {
+    b[i] &= prefix >= 8 ? 0xff : prefix <= 0 ? 0 : static_cast<uint8_t>(0xff << (8 - prefix));
+  }
+  return ip::address_v6(b);
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "" or the reason `name` is no host name: letters, digits, '-' and '_' in dot-separated labels
+// of 1 to 63 characters, at most 253 in all, the last label not all digits (then it was meant as
+// an address).
+std::string HostNameProblem(std::string_view name) {
+  if (name.find('*') != std::string_view::npos) {
+    return "wildcards are not supported: name each host";
+  }
+  if (name.size() > 253) {
+    return "a host name is at most 253 characters";
+  }
+  std::string_view last;
+  for (std::string_view rest = name; ;) {
+    size_t dot = rest.find('.');
+    std::string_view label = rest.substr(0, dot);
+    if (label.empty() || label.size() > 63) {
+      return "is neither an address, a network nor a host name";
+    }
+    for (char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+        return "is neither an address, a network nor a host name";
+      }
+    }
+    last = label;
+    if (dot == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(dot + 1);
+  }
+  if (AllDigits(last)) {
+    return "is not a valid IP address";
+  }
+  return "";
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// A host as compared with host entries: lower case, without the root's trailing dot.
+std::string CanonicalHost(std::string_view host) {
+  std::string out = Lower(host);
+  if (!out.empty() && out.back() == '.') {
+    out.pop_back();
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<EgressAllowList> EgressAllowList::Parse(std::string_view spec) {
+  EgressAllowList out;
+  for (std::string_view rest = spec; !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string_view entry = Trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (entry.empty()) {
+      continue;
+    }
+    auto bad = [&entry](const std::string& why) {
+      return InvalidArgument("\"" + std::string(entry) + "\": " + why);
+    };
+    if (entry.find("://") != std::string_view::npos || entry.find_first_of("@?#") !=
+                                                            std::string_view::npos) {
+      return bad("is a URL; write a host name, an address or a network, with an optional :port");
+    }
+    // Split into the target and its port: "[v6[/n]]:port", "v6[/n]" (no port), "target[:port]".
+    std::string_view target = entry;
+    std::string_view port_text;
+    bool has_port = false;
+    if (entry.front() == '[') {
+      size_t close = entry.find(']');
+      if (close == std::string_view::npos) {
+        return bad("has no closing ']'");
+      }
+      target = entry.substr(1, close - 1);
+      std::string_view after = entry.substr(close + 1);
+      if (!after.empty()) {
+        if (after.front() != ':') {
+          return bad("only :port may follow ']'");
+        }
+        port_text = after.substr(1);
+        has_port = true;
+      }
+      if (target.find(':') == std::string_view::npos) {
+        return bad("brackets are for IPv6 addresses only");
+      }
+    } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
+      size_t colon = entry.find(':');
+      target = entry.substr(0, colon);
+      port_text = entry.substr(colon + 1);
+      has_port = true;
+    }
+    uint16_t port = 0;
+    if (has_port) {
+      if (!AllDigits(port_text) || port_text.size() > 5 || std::stoi(std::string(port_text)) < 1 ||
+          std::stoi(std::string(port_text)) > 65535) {
+        return bad("the port must be a number from 1 to 65535");
+      }
+      port = static_cast<uint16_t>(std::stoi(std::string(port_text)));
+    }
+    if (target.empty()) {
+      return bad("has no host, address or network before the port");
+    }
+    size_t slash = target.find('/');
+    std::string_view address_text = target.substr(0, slash);
+    boost::system::error_code ec;
+    ip::address address = ip::make_address(std::string(address_text), ec);
+    if (slash != std::string_view::npos || !ec) {
+      if (ec) {
+        return bad("\"" + std::string(address_text) + "\" is not an IP address");
+      }
+      if (address.is_v6() && address.to_v6().scope_id() != 0) {
+        return bad("a zone (%...) is not allowed");
+      }
+      const int max_prefix = address.is_v4() ? 32 : 128;
+      int prefix = max_prefix;
+      if (slash != std::string_view::npos) {
+        std::string_view prefix_text = target.substr(slash + 1);
+        if (!AllDigits(prefix_text) || prefix_text.size() > 3 ||
+            std::stoi(std::string(prefix_text)) > max_prefix) {
+          return bad("the prefix length must be 0 to " + std::to_string(max_prefix));
+        }
+        prefix = std::stoi(std::string(prefix_text));
+      }
+      ip::address base = NetworkOf(address, prefix);
+      if (base != address) {
+        return bad("has bits set past its /" + std::to_string(prefix) + " prefix (the network is " +
+                   base.to_string() + "/" + std::to_string(prefix) + ")");
+      }
+      out.networks_.push_back({Unmapped(base), Unmapped(base) == base ? prefix : prefix - 96, port});
+      continue;
+    }
+    if (target.find(':') != std::string_view::npos) {
+      return bad("is not an IP address (an IPv6 address with a port goes in brackets: [fd00::1]:8000)");
+    }
+    std::string name = CanonicalHost(target);
+    if (std::string problem = HostNameProblem(name); !problem.empty()) {
+      return bad(problem);
+    }
+    out.hosts_.push_back({std::move(name), port});
+  }
+  return out;
+}
+
+bool EgressAllowList::Admits(std::string_view host, uint16_t port,
+                             const ip::address& address) const {
+  const ip::address a = Unmapped(address);
+  for (const auto& n : networks_) {
+    if ((n.port == 0 || n.port == port) && InNetwork(a, n.base, n.prefix)) {
+      return true;
+    }
+  }
+  if (hosts_.empty()) {
+    return false;
+  }
+  const std::string name = CanonicalHost(host);
+  return std::any_of(hosts_.begin(), hosts_.end(), [&](const Host& h) {
+    return (h.port == 0 || h.port == port) && h.name == name;
+  });
+}
+
+std::string EgressAllowList::ToString() const {
+  std::string out;
+  auto add = [&out](const std::string& entry) { out += (out.empty() ? "" : ",") + entry; };
+  for (const auto& n : networks_) {
+    std::string net = n.base.to_string() + "/" + std::to_string(n.prefix);
+    if (n.port == 0) {
+      add(net);
+    } else if (n.base.is_v6()) {
+      add("[" + net + "]:" + std::to_string(n.port));
+    } else {
+      add(net + ":" + std::to_string(n.port));
+    }
+  }
+  for (const auto& h : hosts_) {
+    add(h.port == 0 ? h.name : h.name + ":" + std::to_string(h.port));
+  }
+  return out;
+}
 
 bool IsPrivateAddress(const ip::address& address) {
   if (address.is_v4()) {
@@ -87,26 +324,45 @@ bool IsPrivateAddress(const ip::address& address) {
   return IsPrivateV6(address.to_v6());
 }
 
-Result<Endpoints> ResolveEgress(const Url& url, bool allow_private,
-                                std::chrono::milliseconds timeout) {
-  SALESOS_ASSIGN_OR_RETURN(Endpoints endpoints, Resolve(url, timeout));
-  if (allow_private) {
-    return endpoints;
+Status CheckEgressEndpoints(const Url& url, const Endpoints& endpoints,
+                            const EgressPolicy& policy) {
+  if (policy.allow_private) {
+    return OkStatus();
   }
   for (const auto& endpoint : endpoints) {
-    if (IsPrivateAddress(endpoint.address())) {
-      return PermissionDenied("the host " + url.host + " resolves to " +
-                              endpoint.address().to_string() +
+    const ip::address address = endpoint.address();
+    if (IsPrivateAddress(address) && !policy.allow.Admits(url.host, url.port, address)) {
+      return PermissionDenied("the host " + url.host + " resolves to " + address.to_string() +
                               ", a private, loopback or link-local address");
     }
   }
+  return OkStatus();
+}
+
+Result<Endpoints> ResolveEgress(const Url& url, const EgressPolicy& policy,
+                                std::chrono::milliseconds timeout) {
+  SALESOS_ASSIGN_OR_RETURN(Endpoints endpoints, Resolve(url, timeout));
+  SALESOS_RETURN_IF_ERROR(CheckEgressEndpoints(url, endpoints, policy));
   return endpoints;
 }
 
-ResolveFn EgressResolver(bool allow_private) {
-  return [allow_private](const Url& url, std::chrono::milliseconds timeout) {
-    return ResolveEgress(url, allow_private, timeout);
+Result<Endpoints> ResolveEgress(const Url& url, bool allow_private,
+                                std::chrono::milliseconds timeout) {
+  EgressPolicy policy;
+  policy.allow_private = allow_private;
+  return ResolveEgress(url, policy, timeout);
+}
+
+ResolveFn EgressResolver(EgressPolicy policy) {
+  return [policy = std::move(policy)](const Url& url, std::chrono::milliseconds timeout) {
+    return ResolveEgress(url, policy, timeout);
   };
+}
+
+ResolveFn EgressResolver(bool allow_private) {
+  EgressPolicy policy;
+  policy.allow_private = allow_private;
+  return EgressResolver(std::move(policy));
 }
 
 Result<Url> CheckEgressUrl(std::string_view text, std::string_view field,
@@ -119,12 +375,27 @@ Result<Url> CheckEgressUrl(std::string_view text, std::string_view field,
   if (!url.ok()) {
     return FieldError(name, url.status().message());
   }
-  if (rules.https_only_unless_private && !rules.allow_private && !url->https()) {
+  const bool plain_http =
+      rules.https_only_unless_private && !rules.allow_private && !url->https();
+  if (plain_http && rules.allow.empty()) {
     return FieldError(name, "must be an https:// URL");
   }
-  auto resolved = ResolveEgress(*url, rules.allow_private, rules.dns_timeout);
+  EgressPolicy policy;
+  policy.allow_private = rules.allow_private;
+  policy.allow = rules.allow;
+  auto resolved = ResolveEgress(*url, policy, rules.dns_timeout);
   if (!resolved.ok() && resolved.status().code() == Code::kPermissionDenied) {
     return FieldError(name, resolved.status().message() + "; such addresses are not allowed");
+  }
+  if (plain_http) {
+    // Plain http only to a private target the operator admitted (a local receiver).
+    bool admitted = resolved.ok() && !resolved->empty() &&
+                    std::all_of(resolved->begin(), resolved->end(), [&](const auto& endpoint) {
+                      return IsPrivateAddress(endpoint.address());
+                    });
+    if (!admitted) {
+      return FieldError(name, "must be an https:// URL");
+    }
   }
   return url;
 }

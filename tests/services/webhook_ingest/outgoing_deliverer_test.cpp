@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -11,7 +12,9 @@
 #include "outgoing_rules.h"
 #include "salesos/core/ids.h"
 #include "salesos/crypto/encoding.h"
+#include "salesos/http/egress.h"
 #include "support/databases.h"
+#include "support/local_http_server.h"
 #include "webhook_ingest_lib_migrations.h"
 
 namespace salesos::webhook_ingest {
@@ -312,6 +315,69 @@ TEST_CASE("the loop delivers what is due without being asked twice",
   deliverer.Stop();
   REQUIRE(log.size() == 1);
   CHECK(log[0].attempts == 2);
+}
+
+// A receiver answering 3xx to loopback or the metadata address: the attempt is a failure with the
+// 3xx recorded, and the Location is never fetched, even when the policy would admit it.
+TEST_CASE("a redirect to loopback or the metadata address is a failed delivery, not followed",
+          "[webhook_ingest][outgoing][egress]") {
+  using testing::LocalHttpServer;
+  std::atomic<int> target_hits{0};
+  LocalHttpServer target([&target_hits](const LocalHttpServer::Request& req) {
+    ++target_hits;
+    return std::optional<LocalHttpServer::Response>(LocalHttpServer::Reply(req, 200, "{}"));
+  });
+  std::atomic<int> redirector_hits{0};
+  const std::string loopback = target.origin() + "/internal";
+  LocalHttpServer redirector([&](const LocalHttpServer::Request& req) {
+    ++redirector_hits;
+    auto res = LocalHttpServer::Reply(req, 302, "");
+    res.set(boost::beast::http::field::location,
+            req.target() == "/to-metadata" ? std::string("http://169.254.169.254/latest/meta-data/")
+                                           : loopback);
+    return std::optional<LocalHttpServer::Response>(std::move(res));
+  });
+  testing::SqliteDatabase db(webhook_ingest_lib_migrations());
+  OutgoingStore store(db.store());
+  auto key = TestKey();
+  ManualClock clock;
+  // The real client and egress guard; the allow-list admits the redirecting receiver only.
+  DelivererOptions only_receiver;
+  only_receiver.allow =
+      Unwrap(http::EgressAllowList::Parse("127.0.0.1:" + std::to_string(redirector.port())));
+  OutgoingDeliverer deliverer(store, key, only_receiver, clock);
+  auto to_loopback = SealedHook(key, kWs, {"*"}, redirector.origin() + "/to-loopback");
+  auto to_metadata = SealedHook(key, kWs, {"*"}, redirector.origin() + "/to-metadata");
+  REQUIRE_OK(store.CreateWebhook(to_loopback, 20));
+  REQUIRE_OK(store.CreateWebhook(to_metadata, 20));
+  ev::ContactCreated c;
+  REQUIRE(Unwrap(deliverer.Enqueue(Event("contact.created", kWs, c))) == 2);
+  auto outcomes = RunDue(store, deliverer, clock);
+  REQUIRE(outcomes.size() == 2);
+  for (const auto& o : outcomes) {
+    CHECK(o.status == kDeliveryPending);  // failed, to be retried like any failure
+    CHECK(o.last_http_status == 302);
+    CHECK(o.last_error == "HTTP 302");
+  }
+  CHECK(redirector_hits.load() == 2);
+  CHECK(target_hits.load() == 0);
+  for (const auto& hook : {to_loopback, to_metadata}) {
+    auto log = Unwrap(store.ListDeliveries(kWs, hook.id, "", "", 10));
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].last_http_status == 302);
+    CHECK(log[0].status != kDeliverySucceeded);
+  }
+
+  // With every private address allowed the target could be reached, and still is not fetched.
+  DelivererOptions all_private;
+  all_private.allow_private = true;
+  OutgoingDeliverer open(store, key, all_private, clock);
+  clock.now_ms = outcomes[0].next_attempt_ms;
+  auto again = RunDue(store, open, clock);
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].last_http_status == 302);
+  CHECK(redirector_hits.load() == 4);
+  CHECK(target_hits.load() == 0);
 }
 
 }  // namespace
