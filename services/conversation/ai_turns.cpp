@@ -79,9 +79,13 @@ AiTurnController::AiTurnController(store::Store& db, AiReplier replier, Notifier
 AiTurnController::~AiTurnController() { loop_.Stop(); }
 
 Result<std::vector<std::function<void()>>> AiTurnController::Claim(int64_t now_ms, int max) {
-  SALESOS_ASSIGN_OR_RETURN(auto due, store_.DueAiTurns(now_ms, max));
+  // Fair per workspace, as the outbox: one turn of every workspace with work first, round-robin.
+  SALESOS_ASSIGN_OR_RETURN(auto due, store_.DueAiTurns(now_ms, max, last_workspace_));
   std::vector<std::function<void()>> tasks;
   for (const auto& turn : due) {
+    if (turn.workspace_turn) {
+      last_workspace_ = turn.workspace_id;
+    }
     SALESOS_ASSIGN_OR_RETURN(bool mine, store_.ClaimAiTurn(turn, now_ms, options_.lease_ms));
     if (mine) {
       tasks.push_back([this, turn] { Run(turn); });

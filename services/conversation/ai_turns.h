@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "conversation_peers.h"
 #include "conversation_store.h"
@@ -66,6 +67,9 @@ class AiTurnController {
   AiReplier replier_;
   Notifier& notifier_;
   AiTurnOptions options_;
+  // The round-robin cursor of the claims (conversation_store.h): the workspace whose turn was
+  // last taken. Only the loop's thread claims, so only it touches this.
+  std::string last_workspace_;
   rpc::DueLoop loop_;
 };
 

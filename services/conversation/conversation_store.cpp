@@ -38,6 +38,60 @@ constexpr std::string_view kRank =
     "(CASE delivery_status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 "
     "WHEN 'failed' THEN 4 ELSE 0 END)";
 
+// What is still to do, word for word the WHERE of the partial indexes of migration 008 (both
+// engines use a partial index only when the query's WHERE implies the index's); {a} is the
+// table's alias.
+constexpr std::string_view kAiTurnPending = "{a}.ai_due_ms > 0 AND {a}.handler = 'ai'";
+constexpr std::string_view kSendPending =
+    "{a}.delivery_status = 'pending' AND {a}.idempotency_key IS NULL";
+
+// The order of DueAiTurns' and DueSends' picks (s.pass: 0 a workspace's turn, 1 the rest; $3
+// the cursor): the workspaces' turns round-robin, the workspaces after the cursor first, then
+// from the start; the rest as they come (each query's due time follows).
+constexpr std::string_view kRoundRobinOrder =
+    "s.pass, (CASE WHEN s.pass = 0 AND {a}.workspace_id <= $3 THEN 1 ELSE 0 END), (CASE WHEN "
+    "s.pass = 0 THEN {a}.workspace_id ELSE '' END)";
+
+// SQLite plans without statistics (nothing runs ANALYZE), and then prefers an index with an
+// equality on its first column (messages_outbox on delivery_status, messages_by_idempotency_key on
+// workspace_id and "idempotency_key IS NULL") to the partial indexes, walking every pending or
+// every message of a workspace. The fair claims name their index there; PostgreSQL picks it.
+std::string IndexedBy(const store::Store& db, std::string_view index) {
+  return db.Engine() == "sqlite" ? " INDEXED BY " + std::string(index) : std::string();
+}
+
+// A workspace's oldest due item, in the fair claims: "{a}.workspace_id = ws.id" written as a
+// range, with the workspace first in the ORDER BY. With an equality PostgreSQL drops the
+// workspace from the sort order and, reckoning the workspace holds 1/(number of workspaces) of the
+// rows, may walk the due-time index (conversations_ai_due) through another workspace's whole
+// backlog; as a range only the partial index gives the order, so it descends that one.
+constexpr std::string_view kThisWorkspace =
+    "{a}.workspace_id >= ws.id AND {a}.workspace_id <= ws.id";
+
+// kSendPending in a form no index can use for "idempotency_key IS NULL", for the parts of
+// DueSends that must not use messages_outbox_by_workspace or messages_by_idempotency_key: without
+// statistics (a fresh table, a bulk load) PostgreSQL reckons "workspace_id = x AND
+// idempotency_key IS NULL" one row and walks a whole workspace's messages for each check. "<> 0"
+// rather than "= 1": PostgreSQL guesses an inequality on an expression true for nearly every
+// row, an equality for almost none, and with that guess the LIMIT of the oldest part would
+// rather sort every due message than walk messages_outbox in order.
+constexpr std::string_view kSendPendingFilter =
+    "{a}.delivery_status = 'pending' AND (CASE WHEN {a}.idempotency_key IS NULL THEN 1 ELSE 0 "
+    "END) <> 0";
+
+// kAiTurnPending for the oldest part of DueAiTurns, which must walk conversations_ai_due rather
+// than the partial index (see kSendPendingFilter).
+constexpr std::string_view kAiTurnPendingFilter =
+    "{a}.ai_due_ms > 0 AND (CASE WHEN {a}.handler = 'ai' THEN 1 ELSE 0 END) <> 0";
+
+std::string WithAlias(std::string_view condition, std::string_view alias) {
+  std::string out(condition);
+  for (size_t at; (at = out.find("{a}")) != std::string::npos;) {
+    out.replace(at, 3, alias);
+  }
+  return out;
+}
+
 int64_t Rank(const std::string& status) {
   if (status == "sent") {
     return 1;
@@ -771,15 +825,42 @@ Result<Change> ConversationStore::Mutate(const std::string& workspace_id,
   return change;
 }
 
-Result<std::vector<DueTurn>> ConversationStore::DueAiTurns(int64_t now_ms, int64_t limit) {
+Result<std::vector<DueTurn>> ConversationStore::DueAiTurns(int64_t now_ms, int64_t limit,
+                                                        const std::string& after_workspace) {
+  // One turn of each workspace first (pass 0, round-robin from the cursor), then the oldest
+  // overall (pass 1). The workspaces with turns pending are listed by a loose index scan of
+  // conversations_ai_due_by_workspace (one index step each) and each one's oldest due turn is one
+  // descent of it, so a workspace with a huge backlog costs a claim no more than one with a
+  // single turn.
+  auto pending = [](std::string_view alias) { return WithAlias(kAiTurnPending, alias); };
+  const std::string due_now = " AND c.ai_due_ms <= $1 AND c.ai_lease_until_ms < $1";
+  const std::string by_workspace = IndexedBy(db_, "conversations_ai_due_by_workspace");
   SALESOS_ASSIGN_OR_RETURN(
-      auto rows, db_.Query("SELECT workspace_id, id, ai_due_ms, ai_traceparent FROM conversations WHERE "
-                           "ai_due_ms > 0 AND ai_due_ms <= $1 AND ai_lease_until_ms < $1 AND "
-                           "handler = 'ai' ORDER BY ai_due_ms LIMIT $2",
-                           {now_ms, limit}));
+      auto rows,
+      db_.Query(
+          "WITH RECURSIVE ws(id) AS (SELECT (SELECT w.workspace_id FROM conversations w" +
+              by_workspace + " WHERE " + pending("w") +
+              " ORDER BY w.workspace_id, w.ai_due_ms LIMIT 1) UNION ALL SELECT (SELECT "
+              "w.workspace_id FROM conversations w" +
+              by_workspace + " WHERE " + pending("w") +
+              " AND w.workspace_id > ws.id ORDER BY w.workspace_id, w.ai_due_ms LIMIT 1) FROM ws "
+              "WHERE ws.id IS NOT NULL), firsts(id) AS (SELECT (SELECT c.id FROM conversations c" +
+              by_workspace + " WHERE " + WithAlias(kThisWorkspace, "c") + " AND " +
+              pending("c") + due_now +
+              " ORDER BY c.workspace_id, c.ai_due_ms, c.id LIMIT 1) FROM ws WHERE ws.id IS NOT "
+              "NULL), "
+              "oldest(id) AS (SELECT c.id FROM conversations c" +
+              IndexedBy(db_, "conversations_ai_due") + " WHERE " +
+              WithAlias(kAiTurnPendingFilter, "c") + due_now +
+              " ORDER BY c.ai_due_ms LIMIT $2), picked(id, pass) AS (SELECT id, 0 FROM firsts "
+              "WHERE id IS NOT NULL UNION ALL SELECT id, 1 FROM oldest) SELECT c.workspace_id, "
+              "c.id, c.ai_due_ms, c.ai_traceparent, s.pass FROM (SELECT id, MIN(pass) AS pass "
+              "FROM picked GROUP BY id) s JOIN conversations c ON c.id = s.id ORDER BY " +
+              WithAlias(kRoundRobinOrder, "c") + ", c.ai_due_ms, c.id LIMIT $2",
+          {now_ms, limit, after_workspace}));
   std::vector<DueTurn> out;
   for (const auto& r : rows) {
-    out.push_back({r.GetText(0), r.GetText(1), r.GetInt(2), r.GetText(3)});
+    out.push_back({r.GetText(0), r.GetText(1), r.GetInt(2), r.GetText(3), r.GetInt(4) == 0});
   }
   return out;
 }
@@ -811,7 +892,8 @@ Status ConversationStore::RetryAiTurn(const DueTurn& turn, int64_t next_due_ms) 
   return n.ok() ? OkStatus() : n.status();
 }
 
-Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int64_t limit) {
+Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int64_t limit,
+                                                         const std::string& after_workspace) {
   std::string columns;
   for (std::string_view rest = kMessageColumns; !rest.empty();) {
     size_t comma = rest.find(',');
@@ -822,21 +904,51 @@ Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int6
     columns += (columns.empty() ? "m." : ", m.") + std::string(name);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
+  // As DueAiTurns: one message of each workspace first (pass 0, round-robin from the cursor),
+  // then the oldest overall (pass 1), the workspaces listed by a loose index scan of
+  // messages_outbox_by_workspace. Due: pending, not leased, and the oldest pending message of its
+  // conversation.
+  auto pending = [](std::string_view alias) { return WithAlias(kSendPending, alias); };
+  // `m_pending`: the partial index's predicate word for word (the ws and firsts parts use that
+  // index) or kSendPendingFilter (the oldest part, which must not).
+  auto due = [this](const std::string& m_pending) {
+    return m_pending +
+           " AND m.next_attempt_ms <= $1 AND m.send_lease_until_ms < $1 AND NOT EXISTS (SELECT 1 "
+           "FROM messages p" +
+           IndexedBy(db_, "messages_by_time") +
+           " WHERE p.workspace_id = m.workspace_id AND p.conversation_id = m.conversation_id "
+           "AND " +
+           WithAlias(kSendPendingFilter, "p") +
+           " AND (p.platform_timestamp_ms < m.platform_timestamp_ms OR (p.platform_timestamp_ms "
+           "= m.platform_timestamp_ms AND p.id < m.id)))";
+  };
+  const std::string by_workspace = IndexedBy(db_, "messages_outbox_by_workspace");
   SALESOS_ASSIGN_OR_RETURN(
       auto rows,
       db_.Query(
-          "SELECT " + columns +
-              ", v.platform, v.integration_id, " + std::string(kRecipientId) +
-              " FROM messages m JOIN "
-              "conversations v ON v.id = m.conversation_id JOIN contacts k ON k.id = "
-              "v.contact_id WHERE m.delivery_status = 'pending' AND m.next_attempt_ms <= $1 "
-              "AND m.send_lease_until_ms < $1 AND m.idempotency_key IS NULL AND NOT EXISTS "
-              "(SELECT 1 FROM messages p WHERE p.workspace_id = m.workspace_id AND "
-              "p.conversation_id = m.conversation_id AND p.delivery_status = 'pending' AND "
-              "p.idempotency_key IS NULL AND (p.platform_timestamp_ms < "
-              "m.platform_timestamp_ms OR (p.platform_timestamp_ms = "
-              "m.platform_timestamp_ms AND p.id < m.id))) ORDER BY m.next_attempt_ms LIMIT $2",
-          {now_ms, limit}));
+          "WITH RECURSIVE ws(id) AS (SELECT (SELECT w.workspace_id FROM messages w" +
+              by_workspace + " WHERE " + pending("w") +
+              " ORDER BY w.workspace_id, w.next_attempt_ms LIMIT 1) UNION ALL SELECT (SELECT "
+              "w.workspace_id FROM messages w" +
+              by_workspace + " WHERE " + pending("w") +
+              " AND w.workspace_id > ws.id ORDER BY w.workspace_id, w.next_attempt_ms LIMIT 1) "
+              "FROM ws WHERE ws.id "
+              "IS NOT NULL), firsts(id) AS (SELECT (SELECT m.id FROM messages m" +
+              by_workspace + " WHERE " + WithAlias(kThisWorkspace, "m") + " AND " +
+              due(pending("m")) +
+              " ORDER BY m.workspace_id, m.next_attempt_ms, m.id LIMIT 1) FROM ws WHERE ws.id IS "
+              "NOT NULL), "
+              "oldest(id) AS (SELECT m.id FROM messages m" +
+              IndexedBy(db_, "messages_outbox") + " WHERE " +
+              due(WithAlias(kSendPendingFilter, "m")) +
+              " ORDER BY m.next_attempt_ms LIMIT $2), picked(id, pass) AS (SELECT id, 0 FROM "
+              "firsts WHERE id IS NOT NULL UNION ALL SELECT id, 1 FROM oldest) SELECT " +
+              columns + ", v.platform, v.integration_id, " + std::string(kRecipientId) +
+              ", s.pass FROM (SELECT id, MIN(pass) AS pass FROM picked GROUP BY id) s JOIN "
+              "messages m ON m.id = s.id JOIN conversations v ON v.id = m.conversation_id JOIN "
+              "contacts k ON k.id = v.contact_id ORDER BY " +
+              WithAlias(kRoundRobinOrder, "m") + ", m.next_attempt_ms, m.id LIMIT $2",
+          {now_ms, limit, after_workspace}));
   std::vector<OutboxItem> out;
   for (const auto& r : rows) {
     OutboxItem item;
@@ -844,6 +956,7 @@ Result<std::vector<OutboxItem>> ConversationStore::DueSends(int64_t now_ms, int6
     item.platform = r.GetText(19);
     item.integration_id = r.GetText(20);
     item.recipient_id = r.GetText(21);
+    item.workspace_turn = r.GetInt(22) == 0;
     out.push_back(std::move(item));
   }
   return out;

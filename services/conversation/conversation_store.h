@@ -129,6 +129,9 @@ struct OutboxItem {
   std::string platform;
   std::string integration_id;
   std::string recipient_id;  // the contact's platform user id
+  // DueSends picked it as its workspace's turn of the round (not to fill the batch): the caller's
+  // round-robin cursor moves past its workspace.
+  bool workspace_turn = false;
 };
 
 // A direct send about to go out (SendToContactForService): the message (sender, content, type,
@@ -158,6 +161,8 @@ struct DueTurn {
   std::string conversation_id;
   int64_t due_ms = 0;
   std::string traceparent;  // of what made it due ("" when unknown)
+  // DueAiTurns picked it as its workspace's turn of the round (see OutboxItem::workspace_turn).
+  bool workspace_turn = false;
 };
 
 // What Mutate did: the conversation before and after, and the messages it added.
@@ -189,8 +194,15 @@ class ConversationStore {
   Result<Change> Mutate(const std::string& workspace_id, const std::string& conversation_id,
                         const Mutation& fn);
 
-  // The AI turns due at `now_ms` and not leased, oldest first, across workspaces.
-  Result<std::vector<DueTurn>> DueAiTurns(int64_t now_ms, int64_t limit);
+  // At most `limit` AI turns due at `now_ms` and not leased, fair per workspace
+  // (docs/broadcasts.md, "Fairness"): first one turn of each workspace with turns due, its oldest,
+  // the workspaces in round-robin order starting after `after_workspace` (the caller's cursor: the
+  // workspace of the last item it got with workspace_turn set), then the oldest due turns overall
+  // to fill the batch. So a workspace's backlog never keeps another workspace waiting more than
+  // one claim per workspace with work, even when each claim takes one item. The cost grows with
+  // the number of workspaces with turns pending, not with the size of any backlog.
+  Result<std::vector<DueTurn>> DueAiTurns(int64_t now_ms, int64_t limit,
+                                          const std::string& after_workspace = "");
   // When the next AI turn falls due (a leased one: when its lease ends); 0 when none is pending.
   Result<int64_t> NextAiTurnMs();
   // Takes the lease of a due turn; false when another took it or a newer message moved it.
@@ -198,9 +210,12 @@ class ConversationStore {
   // A failed attempt: due again at next_due_ms (unless a newer message moved it), lease dropped.
   Status RetryAiTurn(const DueTurn& turn, int64_t next_due_ms);
 
-  // Outbound messages due at `now_ms` and not leased, each the oldest pending one of its
-  // conversation (a conversation's messages go out in order), across workspaces.
-  Result<std::vector<OutboxItem>> DueSends(int64_t now_ms, int64_t limit);
+  // At most `limit` outbound messages due at `now_ms` and not leased, each the oldest pending one
+  // of its conversation (a conversation's messages go out in order), fair per workspace as
+  // DueAiTurns: first one message of each workspace in round-robin order after
+  // `after_workspace`, then the oldest overall.
+  Result<std::vector<OutboxItem>> DueSends(int64_t now_ms, int64_t limit,
+                                           const std::string& after_workspace = "");
   // When the next send falls due (a leased one: when its lease ends); 0 when none is pending.
   Result<int64_t> NextSendMs();
   // Takes the lease of a pending message and counts the attempt; false when another took it.

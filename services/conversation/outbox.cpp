@@ -65,9 +65,14 @@ Outbox::Outbox(store::Store& db, const GraphClient& graph, ChannelCredentials& c
 Outbox::~Outbox() { loop_.Stop(); }
 
 Result<std::vector<std::function<void()>>> Outbox::Claim(int64_t now_ms, int max) {
-  SALESOS_ASSIGN_OR_RETURN(auto due, store_.DueSends(now_ms, max));
+  // Fair per workspace: each claim starts with one message of every workspace with work, in
+  // round-robin order, so a broadcast's backlog cannot hold another workspace's replies back.
+  SALESOS_ASSIGN_OR_RETURN(auto due, store_.DueSends(now_ms, max, last_workspace_));
   std::vector<std::function<void()>> tasks;
   for (auto& item : due) {
+    if (item.workspace_turn) {
+      last_workspace_ = item.message.workspace_id;
+    }
     SALESOS_ASSIGN_OR_RETURN(bool mine, store_.ClaimSend(item.message.workspace_id, item.message.id,
                                                          now_ms, options_.lease_ms));
     if (mine) {

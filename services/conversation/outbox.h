@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "conversation_peers.h"
 #include "conversation_store.h"
@@ -63,6 +64,9 @@ class Outbox {
   ChannelCredentials& credentials_;
   Notifier& notifier_;
   OutboxOptions options_;
+  // The round-robin cursor of the claims (conversation_store.h): the workspace whose turn was
+  // last taken. Only the loop's thread claims, so only it touches this.
+  std::string last_workspace_;
   rpc::DueLoop loop_;
 };
 
