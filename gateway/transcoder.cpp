@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
+#include <google/protobuf/stubs/common.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <boost/json.hpp>
@@ -132,6 +133,10 @@ Status SetFieldFromText(Message* msg, const FieldDescriptor* f, std::string_view
           return bad("base64");
         }
         v = *decoded;
+      } else if (!google::protobuf::internal::IsStructurallyValidUTF8(
+                     text.data(), static_cast<int>(text.size()))) {
+        // A string field holds UTF-8 only: the service could not even parse the request.
+        return bad("UTF-8 text");
       }
       rep ? refl->AddString(msg, f, v) : refl->SetString(msg, f, v);
       return OkStatus();
@@ -215,6 +220,11 @@ Status BuildRequest(const Route& route, const PathParams& params, std::string_vi
     Message* file = out->GetReflection()->MutableMessage(out, route.body_field);
     const auto* d = file->GetDescriptor();
     const auto* refl = file->GetReflection();
+    // The header may carry any byte (obs-text); the proto field holds UTF-8 only.
+    if (!google::protobuf::internal::IsStructurallyValidUTF8(
+            content_type.data(), static_cast<int>(content_type.size()))) {
+      return FieldError("Content-Type", "must be UTF-8 text");
+    }
     refl->SetString(file, d->FindFieldByName("content"), std::string(body));
     refl->SetString(file, d->FindFieldByName("content_type"), std::string(content_type));
   } else if (route.body == "*" || route.body_field != nullptr) {

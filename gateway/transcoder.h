@@ -21,7 +21,7 @@ namespace salesos::gateway {
 // (route.raw_body) puts it, unparsed, in that salesos.api.HttpBody field's `content`, and
 // `content_type` (the request's Content-Type, as sent) in its `content_type`: what the content
 // is, and whether its type will do, is the service's to judge. An empty upload is INVALID_ARGUMENT
-// naming the field.
+// naming the field; a Content-Type that is not UTF-8 is INVALID_ARGUMENT naming "Content-Type".
 Status BuildRequest(const Route& route, const PathParams& params, std::string_view query,
                     std::string_view body, google::protobuf::Message* out,
                     std::string_view content_type = {});
@@ -49,7 +49,8 @@ HttpAnswer ToHttpAnswer(const google::protobuf::Message& message);
 std::string AttachmentDisposition(std::string_view filename);
 
 // Sets one scalar (or repeated scalar, appended) field from its text form: numbers, booleans
-// (true/false/1/0), enums by name or number, strings, bytes (base64). `label` names it in errors.
+// (true/false/1/0), enums by name or number, strings (UTF-8 only), bytes (base64). `label` names
+// it in errors.
 Status SetFieldFromText(google::protobuf::Message* msg, const google::protobuf::FieldDescriptor* f,
                         std::string_view text, std::string_view label);
 

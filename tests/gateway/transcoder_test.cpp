@@ -266,6 +266,19 @@ TEST_CASE("an empty upload is refused naming its field", "[gateway][transcoder][
   CHECK(st.violations()[0].field == "file");
 }
 
+TEST_CASE("an upload whose Content-Type is not UTF-8 is refused naming the header",
+          "[gateway][transcoder][upload]") {
+  // HTTP lets a header carry any byte; the proto's string field would not survive it.
+  rv1::ImportItemsRequest req;
+  auto st = BuildRouting("POST", "/api/v1/items/import", "", "a,b", "text/csv; name=\xff\xfe",
+                         &req);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.code() == Code::kInvalidArgument);
+  REQUIRE(st.violations().size() == 1);
+  CHECK(st.violations()[0].field == "Content-Type");
+  CHECK(req.file().content().empty());
+}
+
 TEST_CASE("a body naming a message field fills that field from JSON, the path the others",
           "[gateway][transcoder]") {
   rv1::AddNoteRequest req;
