@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "salesos/core/log.h"
+#include "salesos/core/text.h"
 #include "salesos/core/time.h"
 
 namespace salesos::gateway {
@@ -69,16 +70,6 @@ std::optional<boost::asio::ip::address> ParseIp(std::string_view text) {
         boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6()));
   }
   return address;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 }  // namespace
@@ -266,7 +257,7 @@ Result<TrustedProxies> TrustedProxies::Parse(std::string_view comma_list) {
   TrustedProxies proxies;
   while (!comma_list.empty()) {
     size_t comma = comma_list.find(',');
-    std::string_view entry = Trim(comma_list.substr(0, comma));
+    std::string_view entry = TrimBlanks(comma_list.substr(0, comma));
     comma_list = comma == std::string_view::npos ? "" : comma_list.substr(comma + 1);
     if (entry.empty()) {
       continue;
@@ -289,7 +280,7 @@ std::string TrustedProxies::ClientIp(std::string_view peer, std::string_view for
   if (trusted && !forwarded_for.empty()) {
     size_t comma = forwarded_for.rfind(',');
     auto client = ParseIp(
-        Trim(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1)));
+        TrimBlanks(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1)));
     if (client) {
       return client->to_string();
     }

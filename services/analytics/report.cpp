@@ -13,6 +13,7 @@
 #include "salesos/core/csv.h"
 #include "salesos/core/ids.h"
 #include "salesos/core/money.h"
+#include "salesos/core/text.h"
 #include "salesos/core/time.h"
 
 namespace salesos::analytics {
@@ -194,16 +195,6 @@ std::string Join(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
-
 // "messages_sent_ai" → "messagesSentAi".
 std::string CamelCase(std::string_view snake) {
   std::string out;
@@ -371,7 +362,7 @@ Result<std::vector<std::string>> ParseSeriesMetrics(const std::vector<std::strin
       if (comma == std::string::npos) {
         comma = entry.size();
       }
-      const std::string name = Trim(std::string_view(entry).substr(begin, comma - begin));
+      const std::string name(TrimBlanks(std::string_view(entry).substr(begin, comma - begin)));
       begin = comma + 1;
       if (name.empty()) {
         continue;

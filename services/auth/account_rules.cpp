@@ -3,19 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace salesos::auth {
+#include "salesos/core/text.h"
 
-namespace {
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-}  // namespace
+namespace salesos::auth {
 
 long Utf8Length(std::string_view s) {
   // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
@@ -44,7 +34,7 @@ long Utf8Length(std::string_view s) {
   return n;
 }
 
-std::string NormalizeEmail(std::string_view email) { return std::string(Trim(email)); }
+std::string NormalizeEmail(std::string_view email) { return std::string(TrimBlanks(email)); }
 
 std::string EmailKey(std::string_view normalized_email) {
   std::string key(normalized_email);
@@ -95,7 +85,7 @@ Status ValidatePassword(std::string_view password, std::string_view field) {
 
 Status ValidateName(std::string_view name, std::string_view field) {
   std::string f(field);
-  std::string_view trimmed = Trim(name);
+  std::string_view trimmed = TrimBlanks(name);
   long len = Utf8Length(trimmed);
   if (len < 0) {
     return FieldError(f, "must be valid UTF-8");

@@ -6,21 +6,12 @@
 #include <cstdlib>
 
 #include "salesos/core/ids.h"
+#include "salesos/core/text.h"
 #include "salesos/core/time_zone.h"
 #include "salesos/segments/catalogue.h"
 
 namespace salesos::conversation {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -201,7 +192,7 @@ Status ValidateEmail(std::string_view email, std::string_view field) {
 std::string EmailKey(std::string_view email) { return AsciiLower(email); }
 
 Result<std::string> NormalizePhone(std::string_view phone, std::string_view field) {
-  phone = Trim(phone);
+  phone = TrimBlanks(phone);
   if (phone.empty()) {
     return std::string();
   }
@@ -238,7 +229,7 @@ Result<std::string> NormalizePhone(std::string_view phone, std::string_view fiel
 }
 
 Result<std::string> NormalizeTag(std::string_view tag, std::string_view field) {
-  tag = Trim(tag);
+  tag = TrimBlanks(tag);
   if (tag.empty() || Utf8Chars(tag) > static_cast<long>(kMaxTagChars)) {
     return FieldError(F(field), "each tag must be 1 to 64 characters");
   }
@@ -357,7 +348,7 @@ Result<segments::CustomValue> CustomValueFromText(const segments::CustomFieldDec
   using T = segments::CustomFieldType;
   switch (decl.type) {
     case T::kNumber: {
-      std::string s(Trim(text));
+      std::string s(TrimBlanks(text));
       char* end = nullptr;
       double d = s.empty() ? 0 : std::strtod(s.c_str(), &end);
       if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(d) ||
@@ -368,7 +359,7 @@ Result<segments::CustomValue> CustomValueFromText(const segments::CustomFieldDec
       return segments::CustomValue{"", d};
     }
     case T::kBoolean: {
-      std::string s = AsciiLower(Trim(text));
+      std::string s = AsciiLower(TrimBlanks(text));
       if (s == "true" || s == "yes" || s == "1") {
         return segments::CustomValue{"", 1};
       }
@@ -378,7 +369,7 @@ Result<segments::CustomValue> CustomValueFromText(const segments::CustomFieldDec
       return FieldError(F(field), "must be true or false");
     }
     case T::kDate:
-      return DateValue(Trim(text), field);
+      return DateValue(TrimBlanks(text), field);
     case T::kEnum:
       return EnumValue(decl, text, field);
     case T::kString:
@@ -580,7 +571,7 @@ void ImportantDatesFromJson(std::string_view json,
 
 std::optional<std::string> FieldForHeader(std::string_view header,
                                           const segments::CustomFieldDecls& decls) {
-  header = Trim(header);
+  header = TrimBlanks(header);
   static const std::map<std::string, std::string, std::less<>> kAliases = {
       {"id", "id"},
       {"contactid", "id"},
@@ -628,7 +619,7 @@ std::optional<std::string> FieldForHeader(std::string_view header,
   std::string_view rest = header;
   constexpr std::string_view kPrefix = "customfields.";
   if (AsciiLower(header.substr(0, kPrefix.size())) == kPrefix) {
-    rest = Trim(header.substr(kPrefix.size()));
+    rest = TrimBlanks(header.substr(kPrefix.size()));
   }
   if (auto it = decls.find(rest); it != decls.end()) {
     return "customFields." + it->first;
@@ -663,9 +654,9 @@ Result<ColumnMapping> ResolveMapping(const std::vector<std::string>& header, boo
     }
   }
   std::string_view rest = mapping;
-  while (!Trim(rest).empty()) {
+  while (!TrimBlanks(rest).empty()) {
     size_t comma = rest.find(',');
-    std::string_view entry = Trim(rest.substr(0, comma));
+    std::string_view entry = TrimBlanks(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (entry.empty()) {
       continue;
@@ -674,8 +665,8 @@ Result<ColumnMapping> ResolveMapping(const std::vector<std::string>& header, boo
     if (colon == std::string_view::npos) {
       return FieldError("mapping", "each entry must be <column>:<field>, e.g. \"E-mail:email\"");
     }
-    std::string_view column = Trim(entry.substr(0, colon));
-    std::string_view target = Trim(entry.substr(colon + 1));
+    std::string_view column = TrimBlanks(entry.substr(0, colon));
+    std::string_view target = TrimBlanks(entry.substr(colon + 1));
     std::optional<size_t> index;
     bool numeric = !column.empty() && column.size() <= 6;
     for (char c : column) {
@@ -689,7 +680,7 @@ Result<ColumnMapping> ResolveMapping(const std::vector<std::string>& header, boo
     }
     if (!index.has_value() && !no_header) {
       for (size_t i = 0; i < header.size(); ++i) {
-        if (AsciiLower(Trim(header[i])) == AsciiLower(column)) {
+        if (AsciiLower(TrimBlanks(header[i])) == AsciiLower(column)) {
           index = i;
           break;
         }
@@ -712,9 +703,9 @@ Result<ColumnMapping> ResolveMapping(const std::vector<std::string>& header, boo
     identifies = identifies || f == "email" || f == "phone" || f == "firstName" ||
                  f == "lastName" || f == "fullName";
     if (f.empty()) {
-      out.ignored_columns.push_back(no_header || Trim(header[i]).empty()
+      out.ignored_columns.push_back(no_header || TrimBlanks(header[i]).empty()
                                         ? "column " + std::to_string(i + 1)
-                                        : std::string(Trim(header[i])));
+                                        : std::string(TrimBlanks(header[i])));
     }
   }
   if (!identifies) {

@@ -4,23 +4,14 @@
 
 #include "salesos/core/ids.h"
 #include "salesos/core/log.h"
+#include "salesos/core/text.h"
 #include "salesos/core/time.h"
 
 namespace salesos::conversation {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool IsCsvMediaType(std::string_view content_type) {
-  std::string type = AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
+  std::string type = AsciiLower(TrimBlanks(content_type.substr(0, content_type.find(';'))));
   return type == "text/csv" || type == "application/csv" || type == "text/plain" ||
          type == "application/vnd.ms-excel" || type == "text/comma-separated-values";
 }
@@ -58,7 +49,7 @@ std::vector<std::string> SplitTags(std::string_view cell) {
   size_t start = 0;
   while (start <= cell.size()) {
     size_t end = cell.find_first_of(";|", start);
-    std::string_view part = Trim(cell.substr(start, end == std::string_view::npos
+    std::string_view part = TrimBlanks(cell.substr(start, end == std::string_view::npos
                                                         ? std::string_view::npos
                                                         : end - start));
     if (!part.empty()) {
@@ -154,7 +145,7 @@ Result<PreparedImport> PrepareImport(std::string_view content_type, std::string_
   }
   std::vector<std::string> header;
   for (const auto& f : first.fields) {
-    header.emplace_back(Trim(csv::Unguard(f)));
+    header.emplace_back(TrimBlanks(csv::Unguard(f)));
   }
   SALESOS_ASSIGN_OR_RETURN(ColumnMapping resolved,
                            ResolveMapping(header, no_header, mapping, decls));
@@ -177,7 +168,7 @@ ImportRow ParseImportRow(const csv::Record& record, const PreparedImport& import
   }
   bool any = false;
   for (const auto& f : record.fields) {
-    any = any || !Trim(f).empty();
+    any = any || !TrimBlanks(f).empty();
   }
   if (!any) {
     row.empty = true;
@@ -185,7 +176,7 @@ ImportRow ParseImportRow(const csv::Record& record, const PreparedImport& import
   }
   for (size_t i = 0; i < record.fields.size() && i < import.fields.size(); ++i) {
     const std::string& field = import.fields[i];
-    std::string_view cell = Trim(csv::Unguard(Trim(record.fields[i])));
+    std::string_view cell = TrimBlanks(csv::Unguard(TrimBlanks(record.fields[i])));
     if (field.empty() || cell.empty()) {
       continue;
     }

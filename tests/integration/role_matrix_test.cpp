@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "route_table.h"
 #include "salesos/api/access.pb.h"
 #include "salesos/api/http.pb.h"
 #include "salesos/core/ids.h"
@@ -24,39 +25,20 @@ struct RouteCase {
 
 std::vector<RouteCase> ProtectedRoutes() {
   std::vector<RouteCase> out;
-  for (const auto& upstream : Suite::ServiceNames()) {
-    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
-        "salesos/" + upstream + "/v1/" + upstream + ".proto");
-    REQUIRE(file != nullptr);
-    for (int s = 0; s < file->service_count(); ++s) {
-      for (int m = 0; m < file->service(s)->method_count(); ++m) {
-        const auto* method = file->service(s)->method(m);
-        if (!method->options().HasExtension(salesos::api::http)) {
-          continue;
-        }
-        const auto& access = method->options().GetExtension(salesos::api::access);
-        if (access.anonymous()) {
-          continue;
-        }
-        const auto& http = method->options().GetExtension(salesos::api::http);
-        RouteCase c;
-        c.rpc = method->full_name();
-        c.min_rank = access.min_role() == salesos::api::ROLE_UNSPECIFIED ? 1 : access.min_role();
-        switch (http.pattern_case()) {
-          case salesos::api::HttpRule::kGet: c.method = "GET"; c.path = http.get(); break;
-          case salesos::api::HttpRule::kPost: c.method = "POST"; c.path = http.post(); break;
-          case salesos::api::HttpRule::kPut: c.method = "PUT"; c.path = http.put(); break;
-          case salesos::api::HttpRule::kPatch: c.method = "PATCH"; c.path = http.patch(); break;
-          case salesos::api::HttpRule::kDelete: c.method = "DELETE"; c.path = http.delete_(); break;
-          default: FAIL("route without a method: " << c.rpc);
-        }
-        // Path variables get an id that exists nowhere: allowed roles then hear 404 or 400.
-        for (size_t open = c.path.find('{'); open != std::string::npos; open = c.path.find('{')) {
-          c.path.replace(open, c.path.find('}', open) - open + 1, salesos::NewUuidV7());
-        }
-        out.push_back(c);
-      }
+  for (const HttpRoute& route : HttpRoutes()) {
+    if (route.anonymous) {
+      continue;
     }
+    RouteCase c;
+    c.rpc = route.rpc;
+    c.min_rank = route.min_role == salesos::api::ROLE_UNSPECIFIED ? 1 : route.min_role;
+    c.method = route.method;
+    c.path = route.path;
+    // Path variables get an id that exists nowhere: allowed roles then hear 404 or 400.
+    for (size_t open = c.path.find('{'); open != std::string::npos; open = c.path.find('{')) {
+      c.path.replace(open, c.path.find('}', open) - open + 1, salesos::NewUuidV7());
+    }
+    out.push_back(c);
   }
   // Ending one's own sessions goes last, or the role's later calls would be refused for that.
   std::stable_partition(out.begin(), out.end(),

@@ -54,6 +54,7 @@
 #include <string>
 #include <vector>
 
+#include "route_table.h"
 #include "salesos/api/access.pb.h"
 #include "salesos/api/http.pb.h"
 #include "salesos/core/ids.h"
@@ -72,60 +73,9 @@ using google::protobuf::FieldDescriptor;
 
 namespace {
 
-struct Route {
-  std::string method, path, rpc, body;  // body: "", "*" or a field name
-  const Descriptor* input = nullptr;
-  bool anonymous = false;
-};
+using Route = HttpRoute;
 
-std::vector<Route> AllRoutes() {
-  std::vector<Route> out;
-  for (const auto& upstream : Suite::ServiceNames()) {
-    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
-        "salesos/" + upstream + "/v1/" + upstream + ".proto");
-    REQUIRE(file != nullptr);
-    for (int s = 0; s < file->service_count(); ++s) {
-      for (int m = 0; m < file->service(s)->method_count(); ++m) {
-        const auto* method = file->service(s)->method(m);
-        if (!method->options().HasExtension(salesos::api::http)) {
-          continue;
-        }
-        const auto& http = method->options().GetExtension(salesos::api::http);
-        Route r;
-        r.rpc = method->full_name();
-        r.input = method->input_type();
-        r.body = http.body();
-        r.anonymous = method->options().GetExtension(salesos::api::access).anonymous();
-        switch (http.pattern_case()) {
-          case salesos::api::HttpRule::kGet:
-            r.method = "GET";
-            r.path = http.get();
-            break;
-          case salesos::api::HttpRule::kPost:
-            r.method = "POST";
-            r.path = http.post();
-            break;
-          case salesos::api::HttpRule::kPut:
-            r.method = "PUT";
-            r.path = http.put();
-            break;
-          case salesos::api::HttpRule::kPatch:
-            r.method = "PATCH";
-            r.path = http.patch();
-            break;
-          case salesos::api::HttpRule::kDelete:
-            r.method = "DELETE";
-            r.path = http.delete_();
-            break;
-          default:
-            FAIL("route without a method: " << r.rpc);
-        }
-        out.push_back(r);
-      }
-    }
-  }
-  return out;
-}
+std::vector<Route> AllRoutes() { return HttpRoutes(); }
 
 // The kind of object a path segment's collection holds ("/campaigns/{id}" → campaign).
 const std::map<std::string, std::string> kCollectionKind = {

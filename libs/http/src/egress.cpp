@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "salesos/core/text.h"
+
 namespace salesos::http {
 namespace {
 
@@ -119,16 +121,6 @@ ip::address NetworkOf(const ip::address& a, int prefix) {
   return ip::address_v6(b);
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -190,7 +182,7 @@ Result<EgressAllowList> EgressAllowList::Parse(std::string_view spec) {
   EgressAllowList out;
   for (std::string_view rest = spec; !rest.empty();) {
     size_t comma = rest.find(',');
-    std::string_view entry = Trim(rest.substr(0, comma));
+    std::string_view entry = TrimBlanks(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (entry.empty()) {
       continue;
