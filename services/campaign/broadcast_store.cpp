@@ -23,9 +23,6 @@ constexpr std::string_view kRecipientColumns =
     "params, platform_message_id, message_id, conversation_id, error, attempts, next_attempt_ms, "
     "last_attempt_ms, sent_at, delivered_at, read_at, replied_at";
 
-// Rows a multi-row insert carries (11 parameters each: well under both engines' limits).
-constexpr size_t kInsertBatch = 400;
-
 std::string Select(std::string_view where) {
   return "SELECT " + std::string(kColumns) + " FROM broadcasts WHERE " + std::string(where);
 }
@@ -149,30 +146,17 @@ Result<bool> CompleteIfDone(store::Executor& tx, const std::string& broadcast_id
 
 // Inserts `rows` with `status`, skipping contacts already there; how many were inserted.
 Result<int64_t> InsertRecipients(store::Executor& tx, const std::vector<RecipientRecord>& rows) {
-  int64_t inserted = 0;
-  for (size_t start = 0; start < rows.size(); start += kInsertBatch) {
-    size_t end = std::min(rows.size(), start + kInsertBatch);
-    std::string sql =
-        "INSERT INTO broadcast_recipients (id, broadcast_id, workspace_id, integration_id, "
-        "contact_id, name, address, status, text, params, error) VALUES ";
-    store::Params params;
-    params.reserve((end - start) * 11);
-    for (size_t i = start; i < end; ++i) {
-      const RecipientRecord& r = rows[i];
-      size_t base = params.size();
-      sql += i == start ? "(" : ", (";
-      for (int k = 1; k <= 11; ++k) {
-        sql += "$" + std::to_string(base + k) + (k < 11 ? ", " : ")");
-      }
-      params.insert(params.end(),
-                    {r.id, r.broadcast_id, r.workspace_id, r.integration_id, r.contact_id, r.name,
-                     r.address, r.status, r.text, r.params, r.error});
-    }
-    sql += " ON CONFLICT (broadcast_id, contact_id) DO NOTHING";
-    SALESOS_ASSIGN_OR_RETURN(int64_t n, tx.Exec(sql, params));
-    inserted += n;
+  std::vector<store::Params> values;
+  values.reserve(rows.size());
+  for (const RecipientRecord& r : rows) {
+    values.push_back({r.id, r.broadcast_id, r.workspace_id, r.integration_id, r.contact_id, r.name,
+                      r.address, r.status, r.text, r.params, r.error});
   }
-  return inserted;
+  return store::InsertRows(
+      tx,
+      "INSERT INTO broadcast_recipients (id, broadcast_id, workspace_id, "
+      "integration_id, contact_id, name, address, status, text, params, error)",
+      values, " ON CONFLICT (broadcast_id, contact_id) DO NOTHING");
 }
 
 // The broadcast's status inside a transaction ("" when gone).

@@ -420,6 +420,45 @@ void ExecCountsChangedRows(TestDatabase& db) {
 }
 STORE_CONFORMANCE_TEST("exec returns the number of rows changed", ExecCountsChangedRows)
 
+void InsertRowsSpansStatements(TestDatabase& db) {
+  StorePtr store = db.Open();
+  REQUIRE_OK(store->Migrate({kCreateItems}));
+  // 5,000 rows of two values: more than one statement's worth, the last one partial.
+  std::vector<Params> rows;
+  for (int64_t id = 1; id <= 5000; ++id) {
+    rows.push_back({id, "item " + std::to_string(id)});
+  }
+  CHECK(Unwrap(InsertRows(*store, "INSERT INTO items (id, label)", rows)) == 5000);
+  CHECK(Count(*store, "items") == 5000);
+  auto last = Unwrap(store->Query("SELECT label FROM items WHERE id = $1", {int64_t{5000}}));
+  REQUIRE(last.size() == 1);
+  CHECK(last[0].GetText(0) == "item 5000");
+  // A tail applies to every statement: the rows already there are skipped, the new one is not.
+  rows.push_back({int64_t{5001}, "new"});
+  CHECK(Unwrap(InsertRows(*store, "INSERT INTO items (id, label)", rows,
+                          " ON CONFLICT (id) DO NOTHING")) == 1);
+  CHECK(Unwrap(InsertRows(*store, "INSERT INTO items (id, label)", {})) == 0);
+  // Rows of different widths are refused before anything is written.
+  Status uneven =
+      InsertRows(*store, "INSERT INTO items (id, label)", {{int64_t{9001}, "a"}, {int64_t{9002}}})
+          .status();
+  CHECK(uneven.code() == Code::kInvalidArgument);
+  CHECK(Count(*store, "items") == 5001);
+  // Inside a transaction, a failing statement leaves nothing of the earlier ones.
+  std::vector<Params> clash;
+  for (int64_t id = 6001; id <= 9000; ++id) {
+    clash.push_back({id, "x"});
+  }
+  clash.push_back({int64_t{1}, "taken"});
+  Status failed = store->InTransaction([&](Executor& tx) {
+    return InsertRows(tx, "INSERT INTO items (id, label)", clash).status();
+  });
+  CHECK(failed.code() == Code::kAlreadyExists);
+  CHECK(Count(*store, "items") == 5001);
+}
+STORE_CONFORMANCE_TEST("many rows insert in few statements, all or none in a transaction",
+                       InsertRowsSpansStatements)
+
 void BadSqlIsInternal(TestDatabase& db) {
   StorePtr store = db.Open();
   const Status syntax = store->Query("SELEC 1").status();

@@ -90,6 +90,14 @@ class Store : public Executor {
 };
 using StorePtr = std::unique_ptr<Store>;
 
+// Inserts many rows in as few statements as both engines take: `head` is
+// "INSERT INTO t (a, b, c)", each row holds one value per column (every row as many), and `tail`
+// ends each statement (" ON CONFLICT (a) DO NOTHING", or empty). A row count of the batch's size
+// is what one prepared statement serves, so a long run of batches prepares at most two shapes.
+// Returns the number of rows inserted; kInvalidArgument when rows differ in width.
+Result<int64_t> InsertRows(Executor& tx, std::string_view head, const std::vector<Params>& rows,
+                           std::string_view tail = {});
+
 struct StoreOptions {
   // PostgreSQL: the schema this service owns (created when missing). SQLite: ignored.
   std::string schema;
