@@ -1,8 +1,12 @@
 #include "contact_store.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "occasions.h"
@@ -176,20 +180,39 @@ store::Params WritableValues(const ContactRow& c) {
 
 Status ExecOk(Result<int64_t> n) { return n.ok() ? OkStatus() : n.status(); }
 
-Status InsertContactRow(store::Executor& tx, const ContactRow& c) {
-  static const std::string sql = [] {
+constexpr std::string_view kInsertTags = "INSERT INTO contact_tags (workspace_id, contact_id, tag)";
+constexpr std::string_view kInsertValues =
+    "INSERT INTO contact_field_values (workspace_id, contact_id, key, text_value, num_value)";
+
+// c's rows of contact_tags and of contact_field_values, appended to `tags` and `values`.
+void AddTagAndValueRows(const ContactRow& c, std::vector<store::Params>& tags,
+                        std::vector<store::Params>& values) {
+  for (const auto& t : c.tags) {
+    tags.push_back({c.workspace_id, c.id, t});
+  }
+  for (const auto& [key, v] : c.custom) {
+    values.push_back({c.workspace_id, c.id, key, v.text, v.number});
+  }
+}
+
+// New contacts with their tags and custom values, in as few statements as the engines take.
+Status InsertContacts(store::Executor& tx, const std::vector<ContactRow>& contacts) {
+  static const std::string head = [] {
     std::string cols;
-    std::string ph;
-    int n = 0;
     for (auto col : kContactColumns) {
       cols += (cols.empty() ? "" : ", ") + std::string(col);
-      ph += (ph.empty() ? "$" : ", $") + std::to_string(++n);
     }
-    cols += ", email_key";
-    ph += ", $" + std::to_string(++n);
-    return "INSERT INTO contacts (" + cols + ") VALUES (" + ph + ")";
+    return "INSERT INTO contacts (" + cols + ", email_key)";
   }();
-  return ExecOk(tx.Exec(sql, InsertValues(c)));
+  std::vector<store::Params> rows, tags, values;
+  rows.reserve(contacts.size());
+  for (const ContactRow& c : contacts) {
+    rows.push_back(InsertValues(c));
+    AddTagAndValueRows(c, tags, values);
+  }
+  SALESOS_RETURN_IF_ERROR(store::InsertRows(tx, head, rows).status());
+  SALESOS_RETURN_IF_ERROR(store::InsertRows(tx, kInsertTags, tags).status());
+  return store::InsertRows(tx, kInsertValues, values).status();
 }
 
 Status WriteContactRow(store::Executor& tx, const ContactRow& c) {
@@ -208,33 +231,17 @@ Status WriteContactRow(store::Executor& tx, const ContactRow& c) {
   return ExecOk(tx.Exec(sql, p));
 }
 
-Status WriteTags(store::Executor& tx, const ContactRow& c, bool replace) {
-  if (replace) {
-    SALESOS_RETURN_IF_ERROR(
-        ExecOk(tx.Exec("DELETE FROM contact_tags WHERE workspace_id = $1 AND contact_id = $2",
-                       {c.workspace_id, c.id})));
-  }
-  for (const auto& t : c.tags) {
-    SALESOS_RETURN_IF_ERROR(ExecOk(tx.Exec(
-        "INSERT INTO contact_tags (workspace_id, contact_id, tag) VALUES ($1, $2, $3)",
-        {c.workspace_id, c.id, t})));
-  }
-  return OkStatus();
-}
-
-Status WriteValues(store::Executor& tx, const ContactRow& c, bool replace) {
-  if (replace) {
-    SALESOS_RETURN_IF_ERROR(ExecOk(
-        tx.Exec("DELETE FROM contact_field_values WHERE workspace_id = $1 AND contact_id = $2",
-                {c.workspace_id, c.id})));
-  }
-  for (const auto& [key, v] : c.custom) {
-    SALESOS_RETURN_IF_ERROR(ExecOk(
-        tx.Exec("INSERT INTO contact_field_values (workspace_id, contact_id, key, text_value, "
-                "num_value) VALUES ($1, $2, $3, $4, $5)",
-                {c.workspace_id, c.id, key, v.text, v.number})));
-  }
-  return OkStatus();
+// A contact's tags (contact_tags) or its custom values (contact_field_values) as c holds them,
+// replacing what was stored.
+Status ReplaceRows(store::Executor& tx, const ContactRow& c, std::string_view table) {
+  const bool tags = table == "contact_tags";
+  SALESOS_RETURN_IF_ERROR(ExecOk(
+      tx.Exec("DELETE FROM " + std::string(table) + " WHERE workspace_id = $1 AND contact_id = $2",
+              {c.workspace_id, c.id})));
+  std::vector<store::Params> tag_rows, value_rows;
+  AddTagAndValueRows(c, tag_rows, value_rows);
+  return store::InsertRows(tx, tags ? kInsertTags : kInsertValues, tags ? tag_rows : value_rows)
+      .status();
 }
 
 Status Taken(const std::string& field, const std::string& what, const std::string& other_id) {
@@ -243,15 +250,22 @@ Status Taken(const std::string& field, const std::string& what, const std::strin
                 {{field, what + " already belongs to contact " + other_id}});
 }
 
-// ALREADY_EXISTS naming the first unique value (email, platform ids) another contact has.
-Status CheckUnique(store::Executor& tx, const ContactRow& c, const ContactRow* before) {
-  auto other = [&](const std::string& column, const std::string& value) -> Result<std::string> {
-    SALESOS_ASSIGN_OR_RETURN(
-        auto rows, tx.Query("SELECT id FROM contacts WHERE workspace_id = $1 AND " + column +
-                                " = $2 AND id <> $3 LIMIT 1",
-                            {c.workspace_id, value, c.id}));
-    return rows.empty() ? std::string() : rows.front().GetText(0);
-  };
+// The id of a contact of c's workspace other than c whose `column` holds `value`, or "".
+Result<std::string> OtherContact(store::Executor& tx, const ContactRow& c, std::string_view column,
+                                 const std::string& value) {
+  SALESOS_ASSIGN_OR_RETURN(auto rows,
+                           tx.Query("SELECT id FROM contacts WHERE workspace_id = $1 AND " +
+                                        std::string(column) + " = $2 AND id <> $3 LIMIT 1",
+                                    {c.workspace_id, value, c.id}));
+  return rows.empty() ? std::string() : rows.front().GetText(0);
+}
+
+using OtherContactFn =
+    std::function<Result<std::string>(std::string_view column, const std::string& value)>;
+
+// ALREADY_EXISTS naming the first unique value (email, platform ids) that `other` finds on
+// another contact; values unchanged since `before` are not asked about.
+Status CheckUniqueWith(const ContactRow& c, const ContactRow* before, const OtherContactFn& other) {
   struct Check {
     const char* column;
     const char* field;
@@ -280,6 +294,91 @@ Status CheckUnique(store::Executor& tx, const ContactRow& c, const ContactRow* b
   }
   return OkStatus();
 }
+
+Status CheckUnique(store::Executor& tx, const ContactRow& c, const ContactRow* before) {
+  return CheckUniqueWith(c, before, [&](std::string_view column, const std::string& value) {
+    return OtherContact(tx, c, column, value);
+  });
+}
+
+// Which values of the contacts' key columns an import batch has to look up. Load asks, in one
+// query per column, which of the batch's values some contact of the workspace has; after that a
+// value no contact had and no row of the batch wrote cannot match anything, so its lookup is
+// skipped and a new contact costs its inserts only. A value Load was not given counts as possible.
+class BatchKeys {
+ public:
+  Status Load(store::Executor& tx, const std::string& workspace_id,
+              const std::vector<ImportRow>& rows) {
+    auto add = [&](std::string_view column, const std::optional<std::string>& v) {
+      if (v.has_value() && !v->empty()) {
+        columns_[std::string(column)].asked.insert(*v);
+      }
+    };
+    for (const ImportRow& in : rows) {
+      if (!in.error.empty() || in.empty) {
+        continue;
+      }
+      if (IsUuid(in.id)) {
+        add("id", in.id);
+      }
+      if (in.email.has_value()) {
+        add("email_key", EmailKey(*in.email));
+      }
+      add("phone", in.phone);
+      add("whatsapp_id", in.whatsapp_id);
+      add("facebook_id", in.facebook_id);
+      add("instagram_id", in.instagram_id);
+    }
+    constexpr size_t kPerQuery = 500;
+    for (auto& [column, keys] : columns_) {
+      std::vector<std::string> asked(keys.asked.begin(), keys.asked.end());
+      for (size_t start = 0; start < asked.size(); start += kPerQuery) {
+        const size_t end = std::min(asked.size(), start + kPerQuery);
+        std::string sql = "SELECT DISTINCT " + column +
+                          " FROM contacts WHERE workspace_id = $1 AND " + column + " IN (";
+        store::Params p{workspace_id};
+        for (size_t i = start; i < end; ++i) {
+          sql += (i == start ? "$" : ", $") + std::to_string(p.size() + 1);
+          p.emplace_back(asked[i]);
+        }
+        SALESOS_ASSIGN_OR_RETURN(auto found, tx.Query(sql + ")", p));
+        for (const auto& r : found) {
+          keys.present.insert(r.GetText(0));
+        }
+      }
+    }
+    return OkStatus();
+  }
+
+  bool MayExist(std::string_view column, const std::string& value) const {
+    auto it = columns_.find(column);
+    if (it == columns_.end() || !it->second.asked.count(value)) {
+      return true;
+    }
+    return it->second.present.count(value) > 0 || it->second.written.count(value) > 0;
+  }
+
+  // c is written (created or changed) by this batch: its values may match later rows.
+  void Wrote(const ContactRow& c) {
+    const std::pair<std::string_view, std::string> values[] = {{"id", c.id},
+                                                               {"email_key", EmailKey(c.email)},
+                                                               {"phone", c.phone},
+                                                               {"whatsapp_id", c.whatsapp_id},
+                                                               {"facebook_id", c.facebook_id},
+                                                               {"instagram_id", c.instagram_id}};
+    for (const auto& [column, value] : values) {
+      if (!value.empty()) {
+        columns_[std::string(column)].written.insert(value);
+      }
+    }
+  }
+
+ private:
+  struct Keys {
+    std::unordered_set<std::string> asked, present, written;
+  };
+  std::map<std::string, Keys, std::less<>> columns_;
+};
 
 // A unique index refused a write that CheckUnique let through (a concurrent write won).
 Status Conflict(const Status& st) {
@@ -551,9 +650,7 @@ Status ContactStore::CreateContact(const ContactRow& c) {
                              PlanContactOccasions(tx, row.workspace_id, row.id,
                                                   row.important_dates, row.opted_out,
                                                   NowUnixMillis()));
-    SALESOS_RETURN_IF_ERROR(InsertContactRow(tx, row));
-    SALESOS_RETURN_IF_ERROR(WriteTags(tx, row, false));
-    SALESOS_RETURN_IF_ERROR(WriteValues(tx, row, false));
+    SALESOS_RETURN_IF_ERROR(InsertContacts(tx, {row}));
     return occasions.rows.empty() ? OkStatus()
                                   : WriteContactOccasions(tx, row.workspace_id, row.id, occasions);
   }));
@@ -609,10 +706,10 @@ Result<std::pair<ContactRow, ContactRow>> ContactStore::UpdateContact(
       SALESOS_RETURN_IF_ERROR(WriteContactOccasions(tx, workspace_id, after.id, *occasions));
     }
     if (after.tags != out.first.tags) {
-      SALESOS_RETURN_IF_ERROR(WriteTags(tx, after, true));
+      SALESOS_RETURN_IF_ERROR(ReplaceRows(tx, after, "contact_tags"));
     }
     if (!SameCustom(after.custom, out.first.custom)) {
-      SALESOS_RETURN_IF_ERROR(WriteValues(tx, after, true));
+      SALESOS_RETURN_IF_ERROR(ReplaceRows(tx, after, "contact_field_values"));
     }
     return OkStatus();
   });
@@ -867,12 +964,34 @@ Result<ImportBatchResult> ContactStore::ApplyImportBatch(
   Status st = db_.InTransaction([&](store::Executor& tx) -> Status {
     result = ImportBatchResult();
     accounts.clear();
-    auto find = [&](const std::string& where,
+    // New contacts wait in `created` and go in together, before any lookup that could see them
+    // and at the end: every query still sees every earlier row's write.
+    BatchKeys keys;
+    SALESOS_RETURN_IF_ERROR(keys.Load(tx, ws, rows));
+    std::vector<ContactRow> created;
+    auto insert_created = [&]() -> Status {
+      Status inserted = InsertContacts(tx, created);
+      created.clear();
+      return inserted;
+    };
+    auto find = [&](std::string_view column,
                     const std::string& value) -> Result<std::optional<ContactRow>> {
-      return AtMostOne(tx.Query(ContactSelect() + "WHERE c.workspace_id = $1 AND " + where +
-                                    " ORDER BY c.id LIMIT 1",
+      if (!keys.MayExist(column, value)) {
+        return std::optional<ContactRow>();
+      }
+      SALESOS_RETURN_IF_ERROR(insert_created());
+      return AtMostOne(tx.Query(ContactSelect() + "WHERE c.workspace_id = $1 AND c." +
+                                    std::string(column) + " = $2 ORDER BY c.id LIMIT 1",
                                 {ws, value}),
                        ContactFromRow);
+    };
+    auto other = [&](const ContactRow& c, std::string_view column,
+                     const std::string& value) -> Result<std::string> {
+      if (!keys.MayExist(column, value)) {
+        return std::string();
+      }
+      SALESOS_RETURN_IF_ERROR(insert_created());
+      return OtherContact(tx, c, column, value);
     };
     auto account_exists = [&](const std::string& id) -> Result<bool> {
       if (auto it = accounts.find(id); it != accounts.end()) {
@@ -900,7 +1019,7 @@ Result<ImportBatchResult> ContactStore::ApplyImportBatch(
       std::optional<ContactRow> match;
       if (!in.id.empty()) {
         if (IsUuid(in.id)) {
-          SALESOS_ASSIGN_OR_RETURN(match, find("c.id = $2", in.id));
+          SALESOS_ASSIGN_OR_RETURN(match, find("id", in.id));
         }
         if (!match.has_value()) {
           error("id: no contact of this workspace has id " + in.id.substr(0, 64));
@@ -908,21 +1027,21 @@ Result<ImportBatchResult> ContactStore::ApplyImportBatch(
         }
       }
       if (!match.has_value() && in.email.has_value()) {
-        SALESOS_ASSIGN_OR_RETURN(match, find("c.email_key = $2", EmailKey(*in.email)));
+        SALESOS_ASSIGN_OR_RETURN(match, find("email_key", EmailKey(*in.email)));
       }
       if (!match.has_value() && in.phone.has_value()) {
-        SALESOS_ASSIGN_OR_RETURN(match, find("c.phone = $2", *in.phone));
+        SALESOS_ASSIGN_OR_RETURN(match, find("phone", *in.phone));
         if (match.has_value() && in.email.has_value() && !match->email.empty()) {
           match.reset();  // another person with the same phone
         }
       }
-      const std::pair<const char*, const std::optional<std::string>*> platform_keys[] = {
-          {"c.whatsapp_id = $2", &in.whatsapp_id},
-          {"c.facebook_id = $2", &in.facebook_id},
-          {"c.instagram_id = $2", &in.instagram_id}};
-      for (const auto& [where, value] : platform_keys) {
+      const std::pair<std::string_view, const std::optional<std::string>*> platform_keys[] = {
+          {"whatsapp_id", &in.whatsapp_id},
+          {"facebook_id", &in.facebook_id},
+          {"instagram_id", &in.instagram_id}};
+      for (const auto& [column, value] : platform_keys) {
         if (!match.has_value() && value->has_value()) {
-          SALESOS_ASSIGN_OR_RETURN(match, find(where, **value));
+          SALESOS_ASSIGN_OR_RETURN(match, find(column, **value));
         }
       }
       if (in.account_id.has_value()) {
@@ -1012,7 +1131,10 @@ Result<ImportBatchResult> ContactStore::ApplyImportBatch(
           continue;
         }
       }
-      Status unique = CheckUnique(tx, c, match.has_value() ? &before : nullptr);
+      Status unique = CheckUniqueWith(c, match.has_value() ? &before : nullptr,
+                                      [&](std::string_view column, const std::string& value) {
+                                        return other(c, column, value);
+                                      });
       if (!unique.ok()) {
         if (unique.code() != Code::kAlreadyExists) {
           return unique;
@@ -1024,20 +1146,20 @@ Result<ImportBatchResult> ContactStore::ApplyImportBatch(
         c.updated_at = now;
         SALESOS_RETURN_IF_ERROR(WriteContactRow(tx, c));
         if (c.tags != before.tags) {
-          SALESOS_RETURN_IF_ERROR(WriteTags(tx, c, true));
+          SALESOS_RETURN_IF_ERROR(ReplaceRows(tx, c, "contact_tags"));
         }
         if (!SameCustom(c.custom, before.custom)) {
-          SALESOS_RETURN_IF_ERROR(WriteValues(tx, c, true));
+          SALESOS_RETURN_IF_ERROR(ReplaceRows(tx, c, "contact_field_values"));
         }
         ++result.updated;
       } else {
-        SALESOS_RETURN_IF_ERROR(InsertContactRow(tx, c));
-        SALESOS_RETURN_IF_ERROR(WriteTags(tx, c, false));
-        SALESOS_RETURN_IF_ERROR(WriteValues(tx, c, false));
+        created.push_back(c);
         ++result.created;
         result.created_ids.push_back(c.id);
       }
+      keys.Wrote(c);
     }
+    SALESOS_RETURN_IF_ERROR(insert_created());
     // The job moves on in the same transaction, only while this worker still holds it.
     std::vector<ImportErrorRow> errors = job.errors;
     for (const auto& e : result.errors) {

@@ -384,6 +384,50 @@ void CheckChatFindsCrmContactsAndKeepsTheirStats(store::Store& db) {
   CHECK(contacts.DeleteContact(ws, ada.id).status().code() == Code::kFailedPrecondition);
 }
 
+// One batch whose rows refer to each other: a later row finds the contact an earlier row of the
+// same batch created (by email in another case, by WhatsApp id) and updates it, and a later row
+// that would give a contact a WhatsApp id an earlier row gave another is that row's error.
+void CheckRowsOfABatchSeeWhatEarlierRowsWrote(store::Store& db) {
+  ContactStore store(db);
+  const std::string ws = NewUuidV7();
+  auto decls = DeclareSize(store, ws);
+  const std::string csv =
+      "First Name,E-mail,Phone,WhatsApp,tags\n"
+      "Ana,ana@example.com,+33 6 11111111,,a\n"  // 2: created
+      "Ana,ANA@example.com,,,b\n"                // 3: Ana again, by email: tags a and b
+      "Bo,bo@example.com,,33700000001,\n"        // 4: created
+      "Bob,,,33700000001,\n"                     // 5: Bo again, by WhatsApp id: now Bob
+      "Eve,eve@example.com,,,\n"                 // 6: created
+      ",eve@example.com,,33700000001,\n"         // 7: Eve with Bob's WhatsApp id: an error
+      "Ana,,+33 6 11111111,,\n";                 // 8: Ana by phone, nothing new: skipped
+  JobRow job = RunImport(db, QueueImport(store, ws, csv, decls));
+  CHECK(job.status == "succeeded");
+  CHECK(job.created == 3);
+  CHECK(job.updated == 2);
+  CHECK(job.skipped == 1);
+  CHECK(job.error_count == 1);
+  CHECK(Count(db, "SELECT COUNT(*) FROM contacts WHERE workspace_id = $1", {ws}) == 3);
+  auto id_of = [&](const std::string& email) {
+    auto rows = Unwrap(db.Query(
+        "SELECT id FROM contacts WHERE workspace_id = $1 AND email_key = $2", {ws, email}));
+    REQUIRE(rows.size() == 1);
+    return rows[0].GetText(0);
+  };
+  auto ana = Unwrap(store.GetContact(ws, id_of("ana@example.com"), &decls));
+  REQUIRE(ana.has_value());
+  CHECK(ana->tags == std::vector<std::string>{"a", "b"});
+  auto bob = Unwrap(store.GetContact(ws, id_of("bo@example.com"), &decls));
+  REQUIRE(bob.has_value());
+  CHECK(bob->first_name == "Bob");
+  CHECK(bob->whatsapp_id == "33700000001");
+  auto eve = Unwrap(store.GetContact(ws, id_of("eve@example.com"), &decls));
+  REQUIRE(eve.has_value());
+  CHECK(eve->whatsapp_id.empty());
+  REQUIRE(job.errors.size() == 1);
+  CHECK(job.errors[0].row == 7);
+  CHECK(job.errors[0].message.find("already belongs to contact " + bob->id) != std::string::npos);
+}
+
 #define BOTH_ENGINES(name, check)                                                           \
   SALESOS_TEST_BOTH_ENGINES(name, "[conversation][contact_store]", conversation_lib_migrations(), \
                             "contact_store", check)
@@ -394,6 +438,8 @@ BOTH_ENGINES("deleting a custom field or an account leaves nothing pointing at i
              CheckFieldsAndAccountsLeaveNothingDangling)
 BOTH_ENGINES("an import counts every row exactly once and a second run changes nothing",
              CheckImportCountsExactlyAndASecondRunChangesNothing)
+BOTH_ENGINES("the rows of one import batch see the contacts earlier rows created or changed",
+             CheckRowsOfABatchSeeWhatEarlierRowsWrote)
 BOTH_ENGINES("an import resumes after the rows a lost lease had committed",
              CheckImportResumesWhereALostLeaseLeftIt)
 BOTH_ENGINES("chat messages find CRM contacts and keep their status score and sales",
@@ -405,25 +451,27 @@ BOTH_ENGINES("chat messages find CRM contacts and keep their status score and sa
 namespace salesos::conversation {
 namespace {
 
-// Not a pass/fail test (hidden tag): how long the import worker takes for 100,000 rows on SQLite
-// (the figure in docs/crm.md). Run with: conversation_test "[.import_throughput]"
-TEST_CASE("import throughput of 100,000 rows on SQLite", "[.import_throughput]") {
-  testing::SqliteDatabase db(conversation_lib_migrations());
-  ContactStore store(db.store());
+// Not a pass/fail test (hidden tag): how long the import worker takes for 100,000 rows, first
+// new and then all unchanged, on each engine (the figures in docs/crm.md). Run with:
+//   conversation_test "[.import_throughput]"
+void ImportThroughput(store::Store& db) {
+  ContactStore store(db);
   const std::string ws = NewUuidV7();
   auto decls = DeclareSize(store, ws);
   const std::string csv = MakeCsv(100000);
   const int64_t started = MonotonicMillis();
-  JobRow first = RunImport(db.store(), QueueImport(store, ws, csv, decls), 1000);
+  JobRow first = RunImport(db, QueueImport(store, ws, csv, decls), 1000);
   const int64_t first_ms = MonotonicMillis() - started;
   CHECK(first.processed == 100000);
   const int64_t again_started = MonotonicMillis();
-  JobRow second = RunImport(db.store(), QueueImport(store, ws, csv, decls), 1000);
+  JobRow second = RunImport(db, QueueImport(store, ws, csv, decls), 1000);
   const int64_t second_ms = MonotonicMillis() - again_started;
   CHECK(second.created == 0);
-  WARN("100,000 rows: first import " << first_ms << " ms (created " << first.created
-                                     << "), second import " << second_ms << " ms");
+  WARN(db.Engine() << ", 100,000 rows: first import " << first_ms << " ms (created "
+                   << first.created << "), second import " << second_ms << " ms");
 }
+SALESOS_TEST_BOTH_ENGINES("import throughput of 100,000 rows", "[.import_throughput]",
+                          conversation_lib_migrations(), "import_throughput", ImportThroughput)
 
 }  // namespace
 }  // namespace salesos::conversation
