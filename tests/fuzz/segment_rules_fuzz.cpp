@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const auto valid = ValidateSegmentRule(rule, "rules", &Decls());
-  ValidateSegmentRule(rule, "rules", nullptr);
+  (void)ValidateSegmentRule(rule, "rules", nullptr);
   const auto valid_automation =
       ValidateSegmentRule(rule, "rules", &Decls(), RuleScope::kAutomation);
   (void)ExplainSegmentRule(rule);

@@ -284,9 +284,8 @@ TEST_CASE("ai: a workspace's endpoint answers when valid and the built-in engine
   CHECK(Str(Json(put).at("effective")) == "workspace");
   HttpResult got = Send(*client, "GET", "/api/v1/ai/settings", owner.token);
   CHECK(got.body.find("sk-test-4b1d") == std::string::npos);
-  // Sealed at rest: the key's bytes are nowhere in the service's database file.
-  CHECK(ReadFile(suite.data_dir() + "/ai_orchestration.db").find("sk-test-4b1d") ==
-        std::string::npos);
+  // Sealed at rest: the key's bytes are nowhere in the service's data.
+  CHECK(suite.DataAtRest("ai_orchestration").find("sk-test-4b1d") == std::string::npos);
 
   auto ask_price = [&] {
     return PreviewOk(*client, owner, campaign, json::array{Customer("How much is the lamp?")});

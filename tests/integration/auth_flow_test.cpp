@@ -50,17 +50,18 @@ void RegisterLoginMe(Suite& suite) {
 
 }  // namespace
 
-TEST_CASE("register, login and me work end to end on SQLite", "[integration]") {
+TEST_CASE("register, login and me work end to end", "[integration]") {
   Suite suite;
   RegisterLoginMe(suite);
 }
 
-TEST_CASE("register, login and me work end to end on PostgreSQL", "[integration][postgres]") {
-  std::string url = salesos::testing::PostgresUrlOrSkip();
-  Suite suite({url, {}});
+TEST_CASE("a second deployment on the same PostgreSQL database finds its schemas migrated",
+          "[integration][postgres]") {
+  SuiteOptions options;
+  options.database_url = salesos::testing::PostgresUrlOrSkip();
+  Suite suite(options);
   RegisterLoginMe(suite);
-  // A second suite on the same database (as a restarted deployment) finds its schemas migrated.
-  Suite again({url, {}});
+  Suite again(options);
   RegisterLoginMe(again);
 }
 

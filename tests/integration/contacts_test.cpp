@@ -12,7 +12,6 @@
 #include "salesos/core/csv.h"
 #include "salesos/core/ids.h"
 #include "support/api.h"
-#include "support/postgres.h"
 #include "support/suite.h"
 
 using namespace salesos::testing;
@@ -401,14 +400,6 @@ SuiteOptions NoRateLimits() {
 TEST_CASE("contacts: CRUD, validation, roles and isolation for contacts, fields and accounts",
           "[integration][contacts]") {
   Suite suite(NoRateLimits());
-  ContactsFieldsAndAccounts(suite);
-}
-
-TEST_CASE("contacts: the CRUD and isolation flow works on PostgreSQL",
-          "[integration][contacts][postgres]") {
-  SuiteOptions options = NoRateLimits();
-  options.database_url = PostgresUrlOrSkip();
-  Suite suite(options);
   ContactsFieldsAndAccounts(suite);
 }
 

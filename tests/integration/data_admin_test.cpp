@@ -114,16 +114,17 @@ TEST_CASE(
               http, MessengerTextBody(page_id, psid_b, "m-" + NewMetaId(), "price please", now + 1))
               .status == 200);
 
-  // Conversations, messages and analytics' rollups arrive through the streams.
+  // Conversations, messages and analytics' rollups arrive through the streams. The rollups are
+  // read first: the stats read after them count them too (a stats read before could not).
   json::object stats;
   bool arrived = WaitFor(
       [&] {
-        stats = Stats(http, admin);
-        if (Count(stats, "conversations") != 2 || Count(stats, "messages") != 2) {
+        json::array rollups = List(http, admin, "analytics");
+        if (Sum(rollups, "messagesReceived") != 2 || Sum(rollups, "conversationsStarted") != 2) {
           return false;
         }
-        json::array rollups = List(http, admin, "analytics");
-        return Sum(rollups, "messagesReceived") == 2 && Sum(rollups, "conversationsStarted") == 2;
+        stats = Stats(http, admin);
+        return Count(stats, "conversations") == 2 && Count(stats, "messages") == 2;
       },
       kWait);
   INFO(json::serialize(stats));

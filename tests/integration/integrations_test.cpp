@@ -1,12 +1,9 @@
 // Channel integrations end to end: connecting Facebook, Instagram and WhatsApp over HTTP, two
-// workspaces kept apart, bad input, no trace of a token in the raw database files, and
+// workspaces kept apart, bad input, no trace of a token in the stored data, and
 // ChannelService over real gRPC with user and service tokens; all seven processes, a real Redis.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -16,7 +13,6 @@
 #include "salesos/rpc/client.h"
 #include "salesos/rpc/service_token.h"
 #include "support/api.h"
-#include "support/postgres.h"
 #include "support/suite.h"
 
 using namespace salesos::testing;
@@ -198,14 +194,6 @@ TEST_CASE("integrations: facebook, instagram and whatsapp connect, list, get, pa
   ConnectListGetPatchDelete(suite);
 }
 
-TEST_CASE("integrations: the whole flow works on PostgreSQL",
-          "[integration][integrations][postgres]") {
-  SuiteOptions options;
-  options.database_url = PostgresUrlOrSkip();
-  Suite suite(options);
-  ConnectListGetPatchDelete(suite);
-}
-
 TEST_CASE("integrations: another workspace gets 409 on a connected page and 404 on its ids",
           "[integration][integrations]") {
   Suite suite;
@@ -307,7 +295,7 @@ TEST_CASE("integrations: bad input gets 400 naming the field and connects nothin
   CHECK(CountEvents(suite, "channel.changed", owner.workspace_id) == 0);
 }
 
-TEST_CASE("integrations: the raw database files hold no trace of the access token",
+TEST_CASE("integrations: the stored data holds no trace of the access token",
           "[integration][integrations]") {
   Suite suite;
   auto client = suite.Client();
@@ -322,19 +310,9 @@ TEST_CASE("integrations: the raw database files hold no trace of the access toke
                json::serialize(json::object{{"accessToken", rotated}}))
               .status == 200);
 
-  std::string bytes;
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(suite.data_dir())) {
-    std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.rfind("auth.db", 0) == 0) {
-      files.push_back(name);
-      std::ifstream in(entry.path(), std::ios::binary);
-      bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
-  INFO("files read: " << files.size());
-  REQUIRE(std::find(files.begin(), files.end(), "auth.db") != files.end());
-  // The right files were read: what was stored in plain is there.
+  // SQLite: the raw file and its WAL; PostgreSQL: every row of auth's schema.
+  std::string bytes = suite.DataAtRest("auth");
+  // The right data was read: what was stored in plain is there.
   CHECK(bytes.find(page_id) != std::string::npos);
   CHECK(bytes.find(owner.workspace_id) != std::string::npos);
   // The tokens are not, whole or in base64.

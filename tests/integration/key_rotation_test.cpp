@@ -94,11 +94,10 @@ void WaitForAuth(HttpClient& client, const std::shared_ptr<grpc::Channel>& chann
       std::chrono::seconds(10)));
 }
 
-// integrations.sealed_credentials of `id`, read from auth's SQLite file beside the running auth.
+// integrations.sealed_credentials of `id`, read from auth's data beside the running auth.
 std::string SealedCredentials(const Suite& suite, const std::string& id) {
-  auto store = salesos::store::OpenStore("sqlite://" + suite.data_dir() + "/auth.db", {});
-  REQUIRE(store.ok());
-  auto rows = (*store)->Query("SELECT sealed_credentials FROM integrations WHERE id = $1", {id});
+  auto store = suite.OpenServiceStore("auth");
+  auto rows = store->Query("SELECT sealed_credentials FROM integrations WHERE id = $1", {id});
   REQUIRE(rows.ok());
   REQUIRE(rows->size() == 1);
   auto sealed = crypto::Base64Decode((*rows)[0].GetText(0));

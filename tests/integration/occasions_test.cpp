@@ -20,7 +20,6 @@
 #include "support/api.h"
 #include "support/fake_graph_api.h"
 #include "support/meta.h"
-#include "support/postgres.h"
 #include "support/suite.h"
 
 using namespace salesos::testing;
@@ -63,14 +62,13 @@ std::string ZoneWithTimeLeft(const std::string& zone, const std::string& instead
 }
 
 struct Occasions {
-  explicit Occasions(const std::string& database_url) {
+  Occasions() {
     SuiteOptions options = MetaSuiteOptions(
         {"SALESOS_GRAPH_API_BASE=" + graph.base_url(),
          // Work a killed process held is taken over after 4 s (its leases), not the default 30.
          "SALESOS_WORK_LEASE_MS=4000",
          // The test polls the API while it waits; limits are not the story.
          "SALESOS_RATE_LIMIT_IP_PER_MIN=0", "SALESOS_RATE_LIMIT_USER_PER_MIN=0"});
-    options.database_url = database_url;
     suite = std::make_unique<Suite>(options);
     client = suite->Client();
   }
@@ -220,9 +218,9 @@ void CheckNextYear(const json::object& date, const std::string& zone, int64_t gr
   CHECK(local.time == Str(date.at("sendTime")));
 }
 
-// The whole story, on the suite's database (SQLite files when `database_url` is empty).
-void GreetsAcrossZonesAndSurvivesARestart(const std::string& database_url) {
-  Occasions o(database_url);
+// The whole story, on the suite's database (SQLite files, or PostgreSQL in the e2e run).
+void GreetsAcrossZonesAndSurvivesARestart() {
+  Occasions o;
   Account owner = Register(*o.client, "Lumi Lamps");
   ConnectChannel(*o.client, owner, "whatsapp", o.phone_number_id, o.token);
   o.graph.AcceptToken(o.phone_number_id, o.token);
@@ -368,10 +366,5 @@ TEST_CASE(
     "occasions: important dates are greeted at their send time in two zones, once, and a "
     "restart at the send minute sends nothing twice",
     "[integration][occasions]") {
-  GreetsAcrossZonesAndSurvivesARestart("");
-}
-
-TEST_CASE("occasions: important dates across zones and a restart on PostgreSQL",
-          "[integration][occasions][postgres]") {
-  GreetsAcrossZonesAndSurvivesARestart(PostgresUrlOrSkip());
+  GreetsAcrossZonesAndSurvivesARestart();
 }

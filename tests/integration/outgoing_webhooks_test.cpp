@@ -133,10 +133,10 @@ json::array WaitForLog(HttpClient& client, const std::string& token, const std::
 TEST_CASE("outgoing webhooks: a subscribed event is delivered signed, retried, and redelivered",
           "[integration][webhooks]") {
   Receiver receiver(2);
-  Suite suite{SuiteOptions{"",
-                           {"SALESOS_WEBHOOKS_ALLOW_PRIVATE=1",
-                            "SALESOS_WEBHOOKS_RETRY_BASE_MS=200",
-                            "SALESOS_RATE_LIMIT_IP_PER_MIN=0", "SALESOS_RATE_LIMIT_USER_PER_MIN=0"}}};
+  SuiteOptions options;
+  options.extra_env = {"SALESOS_WEBHOOKS_ALLOW_PRIVATE=1", "SALESOS_WEBHOOKS_RETRY_BASE_MS=200",
+                       "SALESOS_RATE_LIMIT_IP_PER_MIN=0", "SALESOS_RATE_LIMIT_USER_PER_MIN=0"};
+  Suite suite(options);
   auto client = suite.Client();
   Account owner = Register(*client, "Hook Lamps");
 

@@ -82,16 +82,6 @@ TEST_CASE("every protected route admits exactly the roles its access rule names"
 
 namespace {
 
-const char* RankName(int rank) {
-  switch (rank) {
-    case 1: return "viewer";
-    case 2: return "agent";
-    case 3: return "admin";
-    case 4: return "owner";
-  }
-  return "?";
-}
-
 // The table docs/roles.md must hold, built from the same option.
 std::string ExpectedRolesTable() {
   std::string out = "| route | rpc | viewer | agent | admin | owner |\n|---|---|---|---|---|---|\n";

@@ -15,7 +15,6 @@
 #include "salesos/core/time.h"
 #include "support/api.h"
 #include "support/meta.h"
-#include "support/postgres.h"
 #include "support/suite.h"
 
 using namespace salesos::testing;
@@ -30,11 +29,7 @@ std::vector<std::string> NoRateLimits() {
   return {"SALESOS_RATE_LIMIT_IP_PER_MIN=0", "SALESOS_RATE_LIMIT_USER_PER_MIN=0"};
 }
 
-SuiteOptions Options(const std::string& database_url = "") {
-  SuiteOptions o = MetaSuiteOptions(NoRateLimits());
-  o.database_url = database_url;
-  return o;
-}
+SuiteOptions Options() { return MetaSuiteOptions(NoRateLimits()); }
 
 json::value Tree(const std::string& text) { return json::parse(text); }
 
@@ -259,11 +254,6 @@ TEST_CASE("segments: create, list, get, patch and delete, roles, 400s naming pat
   CrudRolesAndIsolation(suite);
 }
 
-TEST_CASE("segments: the whole flow works on PostgreSQL", "[integration][segments][postgres]") {
-  Suite suite(Options(PostgresUrlOrSkip()));
-  CrudRolesAndIsolation(suite);
-}
-
 // Contacts made through the API: the preview counts and samples them, a saved segment pages
 // through them, and SQL in names and values changes nothing.
 void PreviewOverApiContacts(Suite& suite) {
@@ -375,12 +365,6 @@ void PreviewOverApiContacts(Suite& suite) {
 TEST_CASE("segments: previews count and sample API contacts, and SQL in rules changes nothing",
           "[integration][segments]") {
   Suite suite(Options());
-  PreviewOverApiContacts(suite);
-}
-
-TEST_CASE("segments: previews over API contacts on PostgreSQL",
-          "[integration][segments][postgres]") {
-  Suite suite(Options(PostgresUrlOrSkip()));
   PreviewOverApiContacts(suite);
 }
 

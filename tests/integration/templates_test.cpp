@@ -8,7 +8,6 @@
 
 #include "salesos/core/ids.h"
 #include "support/api.h"
-#include "support/postgres.h"
 #include "support/suite.h"
 
 using namespace salesos::testing;
@@ -152,13 +151,6 @@ void CreateListGetPatchRenderDelete(Suite& suite) {
 TEST_CASE("templates: create, list, get, patch, render and delete, and other workspaces get 404",
           "[integration][templates]") {
   Suite suite;
-  CreateListGetPatchRenderDelete(suite);
-}
-
-TEST_CASE("templates: the whole flow works on PostgreSQL", "[integration][templates][postgres]") {
-  SuiteOptions options;
-  options.database_url = PostgresUrlOrSkip();
-  Suite suite(options);
   CreateListGetPatchRenderDelete(suite);
 }
 

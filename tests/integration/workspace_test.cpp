@@ -5,7 +5,6 @@
 
 #include "salesos/core/ids.h"
 #include "support/api.h"
-#include "support/postgres.h"
 #include "support/suite.h"
 
 using namespace salesos::testing;
@@ -191,13 +190,6 @@ void MembersAndRoles(Suite& suite) {
 TEST_CASE("members: an owner adds members who sign in, roles change and the last owner stays",
           "[integration][workspace]") {
   Suite suite;
-  MembersAndRoles(suite);
-}
-
-TEST_CASE("members and roles work the same on PostgreSQL", "[integration][workspace][postgres]") {
-  SuiteOptions options;
-  options.database_url = PostgresUrlOrSkip();
-  Suite suite(options);
   MembersAndRoles(suite);
 }
 

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <stdexcept>
+
+#include "salesos/rpc/service_main.h"
 
 namespace salesos::testing {
 
@@ -227,6 +231,54 @@ Suite::Stopped Suite::GracefulRestart(const std::string& instance,
   WaitPortFile(instance, dir_.File(instance + ".port"));
   WaitReady();
   return out;
+}
+
+store::StorePtr Suite::OpenServiceStore(const std::string& service) const {
+  store::StoreOptions options;
+  options.schema = service;
+  options.pool_size = 1;
+  auto opened =
+      store::OpenStore(rpc::StoreUrlFor(options_.database_url, dir_.path(), service), options);
+  if (!opened.ok()) {
+    throw std::runtime_error("cannot open " + service + "'s data: " + opened.status().message());
+  }
+  return std::move(*opened);
+}
+
+std::string Suite::DataAtRest(const std::string& service) const {
+  std::string bytes;
+  if (options_.database_url.empty()) {
+    // The file and what SQLite keeps beside it: a write may still sit in the WAL.
+    const std::string file = service + ".db";
+    for (const auto& suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::ifstream in(dir_.File(file + suffix), std::ios::binary);
+      bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (bytes.empty()) {
+      throw std::runtime_error("no database file for " + service + " in " + dir_.path());
+    }
+    return bytes;
+  }
+  store::StorePtr db = OpenServiceStore(service);
+  auto tables = db->Query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND "
+      "table_type = 'BASE TABLE' ORDER BY table_name",
+      {service});
+  if (!tables.ok() || tables->empty()) {
+    throw std::runtime_error("no tables in the " + service + " schema");
+  }
+  for (const auto& t : *tables) {
+    auto rows = db->Query("SELECT x::text FROM \"" + service + "\".\"" + t.GetText(0) + "\" x");
+    if (!rows.ok()) {
+      throw std::runtime_error("cannot read " + service + "." + t.GetText(0) + ": " +
+                               rows.status().message());
+    }
+    for (const auto& r : *rows) {
+      bytes += r.GetText(0);
+      bytes += '\n';
+    }
+  }
+  return bytes;
 }
 
 std::vector<std::string> Suite::ProcessNames() const {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "salesos/store/store.h"
 #include "support/http_client.h"
 #include "support/postgres.h"
 #include "support/process.h"
@@ -50,6 +51,13 @@ class Suite {
   // The database every service keeps its schema in ("" when each has a SQLite file).
   const std::string& database_url() const { return options_.database_url; }
   RedisServer& redis() { return redis_; }
+  // A connection of the test's own to a service's data, opened as the service opens it: its
+  // SQLite file, or its schema of the PostgreSQL database.
+  store::StorePtr OpenServiceStore(const std::string& service) const;
+  // What a service keeps at rest, as bytes to search for what must not be there: on SQLite its
+  // database file with the WAL and journal beside it; on PostgreSQL every row of every table of
+  // its schema as text (what a dump would hold). Fails the test when nothing was found to read.
+  std::string DataAtRest(const std::string& service) const;
   // A new client on the gateway.
   std::unique_ptr<HttpClient> Client() const { return std::make_unique<HttpClient>(gateway_addr_); }
   // A process by instance name: a service ("auth", the first replica), a further replica
