@@ -6,13 +6,17 @@
 - the runtime stage (debian:12-slim) installs no compiler or -dev package, and every shared
   library `ldd` lists for the seven natively built binaries comes from its packages' closure;
 - CMake + Ninja with the tests off, a non-root user 10001, the seven binaries in /usr/local/bin,
-  nothing secret baked in, build trees and local data kept out of the context (.dockerignore).
+  nothing secret baked in, build trees and local data kept out of the context (.dockerignore);
+- the build stage's own cmake command configures this checkout (into a scratch directory) and
+  its build graph has the seven binaries and the proto library the stage strips and copies.
 Usage: check_image.py (SALESOS_SOURCE_DIR and SALESOS_BIN_DIR in the environment)."""
 import fnmatch
 import os
 import re
+import shlex
 import subprocess
 import sys
+import tempfile
 
 import deploy_rules as rules
 
@@ -146,6 +150,25 @@ def ldd(path):
     return libs
 
 
+def configure_as_the_image(build_lines, source_dir, binaries):
+    """Runs the build stage's cmake configure on this checkout; what is wrong, as messages."""
+    m = re.search(r"cmake -S \S+ -B \S+((?: -[DG]\s*\S+)+)", build_lines)
+    if not m:
+        return ["the build stage has no `cmake -S <src> -B <build> ...` configure to check"]
+    with tempfile.TemporaryDirectory() as out:
+        cmd = ["cmake", "-S", source_dir, "-B", out] + shlex.split(m.group(1))
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            tail = (run.stdout + run.stderr).strip().splitlines()[-15:]
+            return ["the build stage's configure fails here: " + " ".join(cmd) + "\n    " +
+                    "\n    ".join(tail)]
+        targets = subprocess.run(["ninja", "-C", out, "-t", "targets", "all"], capture_output=True,
+                                 text=True, check=True).stdout
+    names = {os.path.basename(line.split(":")[0]) for line in targets.splitlines()}
+    return [f"the build stage's configure makes no {want}"
+            for want in binaries + ["libsalesos_proto.so"] if want not in names]
+
+
 def check(text, source_dir, packages, static_only=False):
     errors = []
     st = stages(text)
@@ -204,6 +227,7 @@ def check(text, source_dir, packages, static_only=False):
     if static_only:
         return errors
 
+    errors += configure_as_the_image(build_lines, source_dir, binaries)
     bin_dir = os.environ["SALESOS_BIN_DIR"]
     build_dir = os.path.dirname(os.path.abspath(bin_dir))
     build_closure, _ = closure(build_pkgs, packages)
