@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -28,10 +29,17 @@ namespace {
 constexpr char kAppSecret[] = "9a0364b9e99bb480dd25e1f0284c8555";
 constexpr char kVerifyToken[] = "s3cr3t-verify-token";
 
+// Meta's secret and token given as files ending in a newline, as Kubernetes and compose mount
+// them (SALESOS_META_*_FILE): the handshake and the signatures below only pass if webhook_ingest
+// read them whole and dropped the newline.
 SuiteOptions WithMetaSecrets() {
+  static const TempDir dir;
+  const std::string secret = dir.File("meta-app-secret"), token = dir.File("meta-verify-token");
+  std::ofstream(secret) << kAppSecret << "\n";
+  std::ofstream(token) << kVerifyToken << "\n";
   SuiteOptions options;
-  options.extra_env = {std::string("SALESOS_META_APP_SECRET=") + kAppSecret,
-                       std::string("SALESOS_META_VERIFY_TOKEN=") + kVerifyToken};
+  options.extra_env = {"SALESOS_META_APP_SECRET_FILE=" + secret,
+                       "SALESOS_META_VERIFY_TOKEN_FILE=" + token};
   return options;
 }
 

@@ -1,9 +1,13 @@
 #include "salesos/core/config.h"
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 namespace salesos {
 
@@ -15,11 +19,43 @@ std::string Config::EnvName(std::string_view flag) {
   return env;
 }
 
+namespace {
+// A secret setting `x` also takes `x-file`: the path of a file holding its value (a mounted
+// Kubernetes or compose secret), so the value need not sit in the environment.
+constexpr std::string_view kFileSuffix = "-file";
+
+// The file's content without one trailing newline (echo and most secret tools add one).
+Result<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!value.empty() && value.back() == '\n') {
+    value.pop_back();
+    if (!value.empty() && value.back() == '\r') {
+      value.pop_back();
+    }
+  }
+  return value;
+}
+}  // namespace
+
 void Config::Add(std::string flag, std::string default_value, std::string help, bool secret) {
   if (!settings_.count(flag)) {
     order_.push_back(flag);
   }
   settings_[flag] = Setting{default_value, default_value, std::move(help), secret};
+  if (secret) {
+    std::string file = flag + std::string(kFileSuffix);
+    if (!settings_.count(file)) {
+      order_.push_back(file);
+    }
+    settings_[file] = Setting{"", "",
+                              "a file holding --" + flag + "'s value, read from this file instead " +
+                                  "(a mounted secret; one trailing newline is dropped)",
+                              false};
+  }
 }
 
 Status Config::Parse(int argc, const char* const* argv) {
@@ -55,6 +91,28 @@ Status Config::Parse(int argc, const char* const* argv) {
     }
     it->second.value = value;
     it->second.source = "flag";
+  }
+  // A secret given as a file: read it now, so a bad path stops the start, naming the setting.
+  for (auto& [name, s] : settings_) {
+    if (!s.secret) {
+      continue;
+    }
+    const std::string file_setting = name + std::string(kFileSuffix);
+    const Setting& file = settings_.at(file_setting);
+    if (file.value.empty()) {
+      continue;
+    }
+    if (s.source != "default") {
+      return InvalidArgument("--" + name + " (" + EnvName(name) + ") and --" + file_setting + " (" +
+                             EnvName(file_setting) + ") are both set; set one");
+    }
+    auto value = ReadSecretFile(file.value);
+    if (!value.ok()) {
+      return InvalidArgument("--" + file_setting + " (" + EnvName(file_setting) +
+                             "): " + value.status().message());
+    }
+    s.value = std::move(*value);
+    s.source = "file";
   }
   return OkStatus();
 }

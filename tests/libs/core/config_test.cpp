@@ -5,10 +5,13 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "support/temp_dir.h"
 
 namespace salesos {
 namespace {
@@ -137,6 +140,56 @@ TEST_CASE("config reads booleans in their usual spellings", "[core][config]") {
   CHECK(config.GetBool("ct-a"));
   CHECK_FALSE(config.GetBool("ct-b"));
   CHECK(config.GetBool("ct-c"));
+}
+
+TEST_CASE("config reads a secret from the file its -file setting names", "[core][config]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("app-secret");
+  std::ofstream(path) << "s3cr3t-from-file\n";
+  Config config("salesos-test");
+  config.Add("ct-app-secret", "", "the app secret", /*secret=*/true);
+  config.Add("ct-plain", "", "not a secret");
+  ScopedEnv env("SALESOS_CT_APP_SECRET_FILE", path.c_str());
+  REQUIRE(ParseArgs(config, {}).ok());
+  // One trailing newline is dropped; the value never shows in Describe.
+  CHECK(config.Get("ct-app-secret") == "s3cr3t-from-file");
+  CHECK_THAT(config.Describe(), !Catch::Contains("s3cr3t"));
+  // The -file setting is documented; settings that are not secret get none.
+  CHECK_THAT(config.Help(), Catch::Contains("--ct-app-secret-file  SALESOS_CT_APP_SECRET_FILE"));
+  CHECK_THAT(config.Help(), !Catch::Contains("ct-plain-file"));
+  CHECK(ParseArgs(config, {"--ct-plain-file=x"}).code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("config refuses a secret given twice or a file it cannot read, naming the setting",
+          "[core][config]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("token");
+  std::ofstream(path) << "from-file";
+  {
+    Config config("salesos-test");
+    config.Add("ct-token", "", "", /*secret=*/true);
+    ScopedEnv env("SALESOS_CT_TOKEN", "from-env");
+    Status both = ParseArgs(config, {("--ct-token-file=" + path).c_str()});
+    CHECK(both.code() == Code::kInvalidArgument);
+    CHECK_THAT(both.message(), Catch::Contains("SALESOS_CT_TOKEN") &&
+                                   Catch::Contains("--ct-token-file") && Catch::Contains("one"));
+  }
+  {
+    Config config("salesos-test");
+    config.Add("ct-token", "", "", /*secret=*/true);
+    Status missing = ParseArgs(config, {"--ct-token-file", "/nonexistent/salesos/token"});
+    CHECK(missing.code() == Code::kInvalidArgument);
+    CHECK_THAT(missing.message(), Catch::Contains("--ct-token-file (SALESOS_CT_TOKEN_FILE)") &&
+                                      Catch::Contains("/nonexistent/salesos/token"));
+    CHECK(config.Get("ct-token").empty());
+  }
+  {
+    // A file without a trailing newline is taken whole.
+    Config config("salesos-test");
+    config.Add("ct-token", "", "", /*secret=*/true);
+    REQUIRE(ParseArgs(config, {("--ct-token-file=" + path).c_str()}).ok());
+    CHECK(config.Get("ct-token") == "from-file");
+  }
 }
 
 TEST_CASE("config describe masks secrets and the password of a url", "[core][config]") {

@@ -19,7 +19,9 @@ class Config {
   explicit Config(std::string program) : program_(std::move(program)) {}
 
   // Declares a setting named `flag` (e.g. "http-addr"); its env name is SALESOS_ + upper snake case.
-  // A secret is masked when printed.
+  // A secret is masked when printed, and also declares `<flag>-file` (SALESOS_<FLAG>_FILE): a file
+  // its value is read from at Parse (one trailing newline dropped), so it need not be in the
+  // environment. Both forms set, or a file that cannot be read, is a Parse error naming them.
   void Add(std::string flag, std::string default_value, std::string help, bool secret = false);
 
   // Reads argv then the environment. "--help" prints the settings and returns a kCancelled status.
