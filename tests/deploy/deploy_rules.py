@@ -90,7 +90,7 @@ def required_settings(settings):
     - 'SQLite file' as the empty default: containers share PostgreSQL, not a disk;
     - 'generated' when empty: every replica would generate its own key or secret; a setting whose
       help says it 'wins over the file' satisfies the file setting of the same name;
-    - 'refused' when empty: the feature refuses every request without it;
+    - 'refused' when empty: the feature refuses every request without it (or its _FILE form);
     - the metrics address: every component exposes /metrics on 9464."""
     groups = []
     for env, s in settings.items():
@@ -102,6 +102,10 @@ def required_settings(settings):
         if not need:
             continue
         group = [env]
+        # A secret setting is also taken from the file its _FILE setting names.
+        file_form = settings.get(env + "_FILE")
+        if file_form is not None and "read from this file instead" in file_form.help:
+            group.append(env + "_FILE")
         if env.endswith("_FILE"):
             plain = env[: -len("_FILE")]
             if plain in settings and "wins over the file" in settings[plain].help:
@@ -111,7 +115,7 @@ def required_settings(settings):
 
 
 _SECRET_NAME = re.compile(r"(SECRET|TOKEN|_KEY|PASSWORD)$")
-_SECRET_FILE_NAME = re.compile(r"(SECRET|_KEY|_KEYS)_FILES?$")
+_SECRET_FILE_NAME = re.compile(r"(SECRET|TOKEN|_KEY|_KEYS)_FILES?$")
 
 
 def is_secret_value(env):
