@@ -518,6 +518,10 @@ void Gateway::Proceed(const Match& match, Request&& req, Result<rpc::Caller> cal
           Status st = rpc::FromGrpc(gst);
           if (st.code() == Code::kUnavailable && gst.error_message().find("connect") != std::string::npos) {
             st = Unavailable("the service is not reachable right now; try again");
+          } else if (st.code() == Code::kCancelled) {
+            // The gateway never cancels its calls: this is the service's, stopping with the call
+            // still queued (a drain). It did not answer; like UNAVAILABLE, 503 and try again.
+            st = Unavailable("the service stopped before answering; try again");
           }
           respond(Error(version, keep_alive, st, request_id));
           return;

@@ -96,8 +96,9 @@ int64_t RssKib() {
 }
 
 // RoutingService.AddNote and WebhookIngestService.IngestMetaWebhook as a generic callback
-// service. A note whose text is "hold" is held, unanswered, until Release; anything else is
-// answered at once.
+// service. A note whose text is "hold" is held, unanswered, until Release; one whose text is
+// "cancel" is answered CANCELLED, as a draining service cancels the calls it still queued;
+// anything else is answered at once.
 class HoldingUpstream final : public grpc::CallbackGenericService {
  public:
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
@@ -146,6 +147,11 @@ class HoldingUpstream final : public grpc::CallbackGenericService {
       if (!grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&request_, &req)
                .ok()) {
         Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request"));
+        return;
+      }
+      if (req.note().text() == "cancel") {
+        // What a service stopping with the call still queued answers.
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "Cancelled"));
         return;
       }
       if (req.note().text() == "hold") {
@@ -410,6 +416,19 @@ TEST_CASE("a token bucket allows its burst at once, then its rate", "[gateway][o
   for (int i = 0; i < 1000; ++i) {
     REQUIRE(unlimited.Take(0));
   }
+}
+
+TEST_CASE("a call the service cancels while it stops answers 503 with Retry-After, not 499",
+          "[gateway][overload]") {
+  Edge edge(EdgeOptions{});
+  HttpClient client(edge.addr());
+  HttpResult r = PostNote(client, "cancel");
+  INFO(r.body);
+  CHECK(r.status == 503);
+  CHECK(r.Header("retry-after") == "1");
+  CHECK(r.body.find(R"("code":"UNAVAILABLE")") != std::string::npos);
+  CHECK(r.body.find("stopped before answering") != std::string::npos);
+  CHECK(PostNote(client, "fine").status == 200);
 }
 
 TEST_CASE("past --max-in-flight the gateway answers 503 with Retry-After at once, then 200 again",
